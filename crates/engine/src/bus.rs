@@ -1,0 +1,236 @@
+//! The bounded bus between gateways and the store, and the writer that drains it.
+//!
+//! Gateways send a [`Job`] (the checked readings of one request or message) and wait on its
+//! acknowledgement. The writer takes whatever jobs are waiting — up to
+//! `batch_max_points` — writes them in one transaction, and only then acknowledges every job,
+//! moves the live state forward and publishes the changes. When the writer falls behind the
+//! channel fills and `send` waits: that is the backpressure gateways feel.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot};
+use zhicheng_store::Point;
+
+use crate::ingest::Source;
+use crate::live::Change;
+use crate::{Engine, Error, Result};
+
+/// A checked reading waiting for the writer.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    /// Series id if already known.
+    pub(crate) series: Option<i64>,
+    pub(crate) entity: Arc<str>,
+    pub(crate) metric: String,
+    pub(crate) ts: i64,
+    pub(crate) value: f64,
+}
+
+/// The readings of one request, with the channel that acknowledges them.
+pub(crate) struct Job {
+    source: Source,
+    points: Vec<Pending>,
+    received: Instant,
+    ack: oneshot::Sender<Result<(), String>>,
+}
+
+impl Job {
+    pub(crate) fn new(source: Source, points: Vec<Pending>) -> (Job, oneshot::Receiver<Result<(), String>>) {
+        let (ack, rx) = oneshot::channel();
+        (
+            Job {
+                source,
+                points,
+                received: Instant::now(),
+                ack,
+            },
+            rx,
+        )
+    }
+}
+
+/// Sending side of the bus.
+pub(crate) struct Bus {
+    tx: Mutex<Option<mpsc::Sender<Job>>>,
+    capacity: usize,
+}
+
+impl Bus {
+    pub(crate) fn new(capacity: usize) -> (Bus, mpsc::Receiver<Job>) {
+        let capacity = capacity.max(1);
+        let (tx, rx) = mpsc::channel(capacity);
+        (
+            Bus {
+                tx: Mutex::new(Some(tx)),
+                capacity,
+            },
+            rx,
+        )
+    }
+
+    fn sender(&self) -> Option<mpsc::Sender<Job>> {
+        self.tx.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) async fn send(&self, job: Job) -> Result<()> {
+        let tx = self
+            .sender()
+            .ok_or_else(|| Error::Unavailable("shutting down".into()))?;
+        tx.send(job)
+            .await
+            .map_err(|_| Error::Unavailable("shutting down".into()))
+    }
+
+    /// Jobs waiting in the bus.
+    pub(crate) fn depth(&self) -> usize {
+        self.sender()
+            .map(|tx| self.capacity - tx.capacity())
+            .unwrap_or(0)
+    }
+
+    /// Refuses new jobs; the writer drains what is queued and stops.
+    pub(crate) fn close(&self) {
+        self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+impl Engine {
+    /// Jobs waiting in the bus (a gauge on `/metrics`).
+    pub fn bus_depth(&self) -> usize {
+        self.inner.bus.depth()
+    }
+}
+
+/// Drains the bus until it is closed and empty.
+pub(crate) async fn writer(engine: Engine, mut rx: mpsc::Receiver<Job>) {
+    let max_points = engine.inner.cfg.batch_max_points.max(1);
+    let max_wait = engine.inner.cfg.batch_max_wait;
+    while let Some(first) = rx.recv().await {
+        let mut n = first.points.len();
+        let mut jobs = vec![first];
+        // Take what is already waiting; then, if the batch is small, give it a moment to fill.
+        let deadline = tokio::time::Instant::now() + max_wait;
+        while n < max_points {
+            match rx.try_recv() {
+                Ok(j) => {
+                    n += j.points.len();
+                    jobs.push(j);
+                }
+                Err(mpsc::error::TryRecvError::Empty) if !max_wait.is_zero() => {
+                    match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(j)) => {
+                            n += j.points.len();
+                            jobs.push(j);
+                        }
+                        _ => break,
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        write_jobs(&engine, jobs, n).await;
+    }
+    tracing::info!("history writer stopped: bus closed and drained");
+}
+
+async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
+    let inner = &engine.inner;
+    let result = async {
+        // Resolve the series that are new to this process.
+        let mut missing: Vec<(String, String)> = Vec::new();
+        {
+            let mut seen = std::collections::HashSet::new();
+            for j in &jobs {
+                for p in j.points.iter().filter(|p| p.series.is_none()) {
+                    if inner.live.series_id(&p.entity, &p.metric).is_none()
+                        && seen.insert((p.entity.clone(), p.metric.clone()))
+                    {
+                        missing.push((p.entity.to_string(), p.metric.clone()));
+                    }
+                }
+            }
+        }
+        if !missing.is_empty() {
+            for s in inner.store.ensure_series(&missing).await? {
+                inner.live.add_series(s.id, &s.entity, &s.metric);
+            }
+        }
+        let mut points = Vec::with_capacity(n);
+        for j in &jobs {
+            for p in &j.points {
+                let series = match p.series.or_else(|| inner.live.series_id(&p.entity, &p.metric)) {
+                    Some(s) => s,
+                    None => {
+                        return Err(zhicheng_store::Error::Corrupt(format!(
+                            "series for {}/{} was not created",
+                            p.entity, p.metric
+                        )))
+                    }
+                };
+                points.push(Point {
+                    series,
+                    ts: p.ts,
+                    value: p.value,
+                });
+            }
+        }
+        let started = Instant::now();
+        let stats = inner.store.write_batch(&points).await?;
+        inner
+            .metrics
+            .batch_written(points.len(), started.elapsed(), stats.duplicates);
+        Ok::<_, zhicheng_store::Error>(points)
+    }
+    .await;
+    match result {
+        Ok(points) => {
+            let mut per_source: HashMap<Source, usize> = HashMap::new();
+            for j in jobs {
+                *per_source.entry(j.source).or_default() += j.points.len();
+                inner.metrics.queryable_after(j.received.elapsed());
+                let _ = j.ack.send(Ok(()));
+            }
+            for (s, c) in per_source {
+                inner.metrics.stored(s, c);
+            }
+            publish(engine, &points);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, points = n, "history write failed; senders get an error and may retry");
+            inner.metrics.write_failed();
+            let msg = e.to_string();
+            for j in jobs {
+                let _ = j.ack.send(Err(msg.clone()));
+            }
+        }
+    }
+}
+
+/// Moves the live state forward and pushes the changes to subscribers.
+fn publish(engine: &Engine, points: &[Point]) {
+    let inner = &engine.inner;
+    let moved = inner.live.apply(points);
+    if moved.is_empty() || inner.live.changes.receiver_count() == 0 {
+        return;
+    }
+    let idx = inner.index.read();
+    let changes: Vec<Change> = moved
+        .iter()
+        .filter_map(|p| {
+            let (entity, metric) = inner.live.series_key(p.series)?;
+            let info = idx.entities.get(&*entity)?;
+            Some(Change {
+                kind: info.kind.clone(),
+                region: info.region.clone(),
+                department: info.department.clone(),
+                entity,
+                metric,
+                ts: p.ts,
+                value: p.value,
+            })
+        })
+        .collect();
+    let _ = inner.live.changes.send(Arc::new(changes));
+}

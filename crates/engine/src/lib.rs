@@ -1,0 +1,154 @@
+//! The engine: everything between the gateways and the people.
+//!
+//! - [`bus`]: the bounded bus. Gateways hand validated readings to it and wait; a writer task
+//!   batches them into the store, and only then are the senders acknowledged, the live state
+//!   moved forward and the change pushed to subscribers.
+//! - [`ingest`]: the one validation path every gateway uses (entity, metric, type, time, owner).
+//! - [`registry`]: regions, grids, departments, kinds and entities, with authorization by role
+//!   and department, and the in-memory index the ingest path checks against.
+//! - [`auth`]: users (argon2), sessions, device tokens, the audit trail.
+//! - [`live`]: latest state per (entity, metric) and history queries.
+//! - [`import`]: GeoJSON and CSV imports with row-level errors.
+//! - [`maintenance`]: roll-up compaction, retention, expired sessions.
+//! - [`metrics`]: the Prometheus registry shared by all listeners.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = zhicheng_store::open("sqlite::memory:").await?;
+//! store.migrate().await?;
+//! let engine = zhicheng_engine::Engine::start(store, zhicheng_engine::EngineConfig::default()).await?;
+//! engine.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+pub mod bus;
+pub mod error;
+pub mod import;
+pub mod ingest;
+pub mod live;
+pub mod maintenance;
+pub mod metrics;
+pub mod registry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::{Error, Result};
+pub use ingest::{IngestOutcome, IngestReading, Rejection, Source};
+pub use live::{Change, ChangeBatch};
+
+use zhicheng_store::Store;
+
+/// Settings of the engine (the binary fills them from its configuration file).
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Batches the bus holds before gateways wait.
+    pub bus_capacity: usize,
+    /// Most points written in one transaction.
+    pub batch_max_points: usize,
+    /// How long the writer waits to fill a batch once it has something.
+    pub batch_max_wait: Duration,
+    /// Readings further than this in the future are rejected.
+    pub max_future: Duration,
+    /// Session lifetime.
+    pub session_ttl: Duration,
+    /// Raw history kept for kinds that set no retention.
+    pub raw_retention_days: u32,
+    /// How often dirty roll-up buckets are folded.
+    pub compact_interval: Duration,
+    /// How often retention runs.
+    pub retention_interval: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            bus_capacity: 256,
+            batch_max_points: 50_000,
+            batch_max_wait: Duration::from_millis(5),
+            max_future: Duration::from_secs(300),
+            session_ttl: Duration::from_secs(12 * 3600),
+            raw_retention_days: 180,
+            compact_interval: Duration::from_secs(5),
+            retention_interval: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The running engine. Cheap to clone; all clones share one state.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) cfg: EngineConfig,
+    pub(crate) index: registry::Index,
+    pub(crate) live: live::Live,
+    pub(crate) bus: bus::Bus,
+    pub(crate) tokens: auth::TokenCache,
+    pub(crate) metrics: metrics::Metrics,
+    pub(crate) tasks: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    pub(crate) stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Engine {
+    /// Loads the registry, the device tokens and the latest state from `store` (which must be
+    /// migrated), then starts the writer and the maintenance tasks.
+    pub async fn start(store: Arc<dyn Store>, cfg: EngineConfig) -> Result<Engine> {
+        let index = registry::Index::load(store.as_ref()).await?;
+        let live = live::Live::load(store.as_ref()).await?;
+        let tokens = auth::TokenCache::load(store.as_ref()).await?;
+        let metrics = metrics::Metrics::new();
+        let (bus, rx) = bus::Bus::new(cfg.bus_capacity);
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                store,
+                cfg,
+                index,
+                live,
+                bus,
+                tokens,
+                metrics,
+                tasks: tokio::sync::Mutex::new(Vec::new()),
+                stop,
+            }),
+        };
+        let writer = tokio::spawn(bus::writer(engine.clone(), rx));
+        let maint = tokio::spawn(maintenance::run(engine.clone(), stop_rx));
+        engine.inner.tasks.lock().await.extend([writer, maint]);
+        Ok(engine)
+    }
+
+    /// The store behind the engine.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The engine's settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.cfg
+    }
+
+    /// The metrics registry (rendered at `/metrics`).
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// Stops accepting readings, writes everything already accepted, acknowledges it and stops
+    /// the background tasks. Gateways should be stopped first.
+    pub async fn shutdown(&self) {
+        self.inner.bus.close();
+        let _ = self.inner.stop.send(true);
+        let tasks: Vec<_> = std::mem::take(&mut *self.inner.tasks.lock().await);
+        for t in tasks {
+            let _ = t.await;
+        }
+        // One last fold so roll-ups match history after a clean stop.
+        let _ = self.inner.store.compact_rollups(usize::MAX / 2).await;
+        self.inner.store.close().await;
+    }
+}

@@ -1,0 +1,57 @@
+//! Background upkeep: fold dirty roll-up buckets, apply retention per kind, drop expired
+//! sessions.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use zhicheng_model::time_util::now_ms;
+
+use crate::Engine;
+
+pub(crate) async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
+    let cfg = engine.inner.cfg.clone();
+    let mut compact = tokio::time::interval(cfg.compact_interval.max(Duration::from_millis(100)));
+    let mut retention = tokio::time::interval(cfg.retention_interval.max(Duration::from_secs(1)));
+    compact.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    retention.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = compact.tick() => {
+                // Fold in slices so that a large backlog never holds the writer's lock for long.
+                loop {
+                    match engine.inner.store.compact_rollups(5_000).await {
+                        Ok(n) if n >= 5_000 && !*stop.borrow() => continue,
+                        Ok(_) => break,
+                        Err(e) => { tracing::warn!(error = %e, "roll-up compaction failed"); break }
+                    }
+                }
+            }
+            _ = retention.tick() => { engine.apply_retention().await; }
+        }
+    }
+}
+
+impl Engine {
+    /// Deletes raw history beyond each kind's retention; returns rows removed.
+    pub async fn apply_retention(&self) -> u64 {
+        let kinds: Vec<_> = self.inner.index.read().kinds.values().cloned().collect();
+        let mut removed = 0;
+        for k in kinds {
+            let days = k.retention_days.unwrap_or(self.inner.cfg.raw_retention_days).max(1);
+            let cutoff = now_ms() - days as i64 * 86_400_000;
+            match self.inner.store.apply_retention(&k.id, cutoff).await {
+                Ok(n) => removed += n,
+                Err(e) => tracing::warn!(kind = %k.id, error = %e, "retention failed"),
+            }
+        }
+        match self.inner.store.delete_expired_sessions(now_ms()).await {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "expired-session cleanup failed"),
+        }
+        if removed > 0 {
+            tracing::info!(removed, "retention removed raw history");
+        }
+        removed
+    }
+}

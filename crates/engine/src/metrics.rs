@@ -1,0 +1,128 @@
+//! Prometheus metrics: one registry, each event counted in one place.
+
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::ingest::Source;
+
+type Labels = Vec<(&'static str, &'static str)>;
+
+/// The engine's metrics. Listeners add their own through [`Metrics::counter`].
+pub struct Metrics {
+    registry: std::sync::Mutex<Registry>,
+    received: Family<Labels, Counter>,
+    rejected: Family<Labels, Counter>,
+    stored: Family<Labels, Counter>,
+    duplicates: Counter,
+    write_failures: Counter,
+    batch_size: Histogram,
+    batch_seconds: Histogram,
+    queryable_seconds: Histogram,
+    bus_depth: Gauge<i64, std::sync::atomic::AtomicI64>,
+    sse_clients: Gauge<i64, std::sync::atomic::AtomicI64>,
+    sse_dropped: Counter,
+    mqtt_bad: Counter<u64, AtomicU64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh registry with the engine's metrics.
+    pub fn new() -> Metrics {
+        let mut r = Registry::with_prefix("zhicheng");
+        let m = Metrics {
+            registry: std::sync::Mutex::new(Registry::default()),
+            received: Family::default(),
+            rejected: Family::default(),
+            stored: Family::default(),
+            duplicates: Counter::default(),
+            write_failures: Counter::default(),
+            batch_size: Histogram::new(exponential_buckets(1.0, 4.0, 10)),
+            batch_seconds: Histogram::new(exponential_buckets(0.0001, 3.0, 12)),
+            queryable_seconds: Histogram::new(exponential_buckets(0.0001, 3.0, 12)),
+            bus_depth: Gauge::default(),
+            sse_clients: Gauge::default(),
+            sse_dropped: Counter::default(),
+            mqtt_bad: Counter::default(),
+        };
+        r.register("readings_received", "Readings received, per gateway", m.received.clone());
+        r.register("readings_rejected", "Readings refused, per gateway and reason", m.rejected.clone());
+        r.register("readings_stored", "Readings durably stored, per gateway", m.stored.clone());
+        r.register("readings_duplicate", "Stored readings that were replays (already in history)", m.duplicates.clone());
+        r.register("write_failures", "Batch writes the store refused", m.write_failures.clone());
+        r.register("write_batch_points", "Points per history write batch", m.batch_size.clone());
+        r.register("write_batch_seconds", "Time to write one history batch", m.batch_seconds.clone());
+        r.register("reading_queryable_seconds", "From receipt to durable and queryable", m.queryable_seconds.clone());
+        r.register("bus_depth", "Jobs waiting in the ingest bus", m.bus_depth.clone());
+        r.register("stream_clients", "Connected live-stream clients", m.sse_clients.clone());
+        r.register("stream_dropped", "Live-stream clients dropped for falling behind", m.sse_dropped.clone());
+        r.register("mqtt_bad_messages", "MQTT messages that could not be parsed", m.mqtt_bad.clone());
+        *m.registry.lock().unwrap_or_else(|p| p.into_inner()) = r;
+        m
+    }
+
+    pub(crate) fn received(&self, s: Source, n: usize) {
+        self.received.get_or_create(&vec![("gateway", s.as_str())]).inc_by(n as u64);
+    }
+
+    pub(crate) fn rejected(&self, s: Source, reason: &'static str) {
+        self.rejected
+            .get_or_create(&vec![("gateway", s.as_str()), ("reason", reason)])
+            .inc();
+    }
+
+    pub(crate) fn stored(&self, s: Source, n: usize) {
+        self.stored.get_or_create(&vec![("gateway", s.as_str())]).inc_by(n as u64);
+    }
+
+    pub(crate) fn batch_written(&self, points: usize, took: Duration, duplicates: u64) {
+        self.batch_size.observe(points as f64);
+        self.batch_seconds.observe(took.as_secs_f64());
+        self.duplicates.inc_by(duplicates);
+    }
+
+    pub(crate) fn queryable_after(&self, d: Duration) {
+        self.queryable_seconds.observe(d.as_secs_f64());
+    }
+
+    pub(crate) fn write_failed(&self) {
+        self.write_failures.inc();
+    }
+
+    /// A live-stream client connected (+1) or left (−1).
+    pub fn stream_clients(&self, delta: i64) {
+        self.sse_clients.inc_by(delta);
+    }
+
+    /// A live-stream client was dropped for being slow.
+    pub fn stream_dropped(&self) {
+        self.sse_dropped.inc();
+    }
+
+    /// An MQTT message could not be parsed.
+    pub fn mqtt_bad_message(&self) {
+        self.mqtt_bad.inc();
+    }
+
+    /// Renders the registry in the Prometheus text format, with the bus depth sampled now.
+    pub fn render(&self, bus_depth: usize) -> String {
+        self.bus_depth.set(bus_depth as i64);
+        let mut out = String::new();
+        let r = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+        if encode(&mut out, &r).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

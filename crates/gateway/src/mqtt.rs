@@ -1,0 +1,1 @@
+//! placeholder until the MQTT engineer lands it

@@ -1,0 +1,367 @@
+//! Persistence for zhicheng: one [`Store`] trait, two implementations.
+//!
+//! - [`sqlite::SqliteStore`]: the default, a single file `<data_dir>/zhicheng.db` in WAL mode,
+//!   written through one connection and read through a small pool.
+//! - [`postgres::PgStore`]: for production and for many nodes.
+//!
+//! Both run versioned migrations (`migrations/sqlite`, `migrations/postgres`) and pass the same
+//! conformance suite (`tests/conformance.rs`). The engine speaks only to the trait, so the
+//! backend is chosen by URL at start: [`open`] takes `sqlite://…` or `postgres://…`.
+//!
+//! History is keyed by *series* — one (entity, metric) pair with a numeric id — so that the hot
+//! table holds three numbers per reading and a replayed reading lands on the same key.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use zhicheng_model::{Department, Entity, EntityQuery, Grid, Kind, Page, Region, Step};
+
+mod batch;
+mod codec;
+mod filter;
+pub mod postgres;
+pub mod sqlite;
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The thing asked for does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The change conflicts with what is stored (duplicate id, still referenced...).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be decoded (corrupt row), or a value cannot be stored faithfully
+    /// (a non-finite reading, a timestamp beyond ±2^53 ms).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The database URL is not one we know.
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
+    BadUrl(String),
+}
+
+/// Store result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which backend a store is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A user as stored, with the password hash (never leaves the server).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct UserRecord {
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role name (`admin`, `operator`, `department`, `viewer`).
+    pub role: String,
+    /// Department, for department users.
+    pub department: Option<String>,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Disabled users cannot log in.
+    pub disabled: bool,
+    /// Creation time (epoch ms).
+    pub created_ms: i64,
+}
+
+/// A browser or API session. The token itself is never stored, only its SHA-256.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Session {
+    /// Hex SHA-256 of the bearer token.
+    pub token_hash: String,
+    /// Owner.
+    pub username: String,
+    /// Creation time (epoch ms).
+    pub created_ms: i64,
+    /// Expiry (epoch ms).
+    pub expires_ms: i64,
+}
+
+/// A device token: lets one device write readings for one entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct DeviceToken {
+    /// Short public identifier of the token (for listing and revoking).
+    pub id: String,
+    /// Entity the token may write.
+    pub entity: String,
+    /// Hex SHA-256 of the secret token.
+    pub token_hash: String,
+    /// Creation time (epoch ms).
+    pub created_ms: i64,
+    /// Who issued it.
+    pub created_by: String,
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    /// Sequence number (assigned by the store; 0 on insert).
+    pub id: i64,
+    /// Time (epoch ms).
+    pub ts: i64,
+    /// Who.
+    pub actor: String,
+    /// What, e.g. `login`, `entity.delete`, `token.issue`.
+    pub action: String,
+    /// On what, e.g. the entity id.
+    pub target: String,
+    /// Free details (JSON text).
+    pub detail: String,
+}
+
+/// A series: one metric of one entity, with its numeric key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Series {
+    /// Numeric key used in history.
+    pub id: i64,
+    /// Entity id.
+    pub entity: String,
+    /// Metric name.
+    pub metric: String,
+}
+
+/// One value to write into history.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Series key.
+    pub series: i64,
+    /// Time (epoch ms UTC).
+    pub ts: i64,
+    /// Value.
+    pub value: f64,
+}
+
+/// The latest value of a series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Latest {
+    /// Series key.
+    pub series: i64,
+    /// Time of the value (epoch ms).
+    pub ts: i64,
+    /// The value.
+    pub value: f64,
+}
+
+/// One bucket of a roll-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollupPoint {
+    /// Bucket start (epoch ms).
+    pub ts: i64,
+    /// Minimum.
+    pub min: f64,
+    /// Maximum.
+    pub max: f64,
+    /// Mean.
+    pub avg: f64,
+    /// Number of raw readings.
+    pub count: i64,
+}
+
+/// What a batch write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Points that were new.
+    pub inserted: u64,
+    /// Points already stored (replays), ignored.
+    pub duplicates: u64,
+}
+
+/// State of the schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MigrationStatus {
+    /// Versions applied.
+    pub applied: Vec<i64>,
+    /// Versions known to this binary but not applied.
+    pub pending: Vec<i64>,
+}
+
+/// Everything zhicheng persists. Implemented by [`sqlite::SqliteStore`] and [`postgres::PgStore`].
+///
+/// Registry writes are upserts (`put_*`) except entities, whose insert fails with
+/// [`Error::Conflict`] on a duplicate id so that an import never overwrites silently.
+///
+/// The store does not check references on write (an entity may name a kind or region not yet
+/// stored, so imports can come in any order); deletes that would leave references behind are
+/// refused with [`Error::Conflict`]. Regions nest by code prefix: `370323` contains `370323100`
+/// and `370323100201`.
+///
+/// History: readings are stored per [`Series`] and keyed by (series, ts), so replaying a batch
+/// is harmless. Roll-ups (1m, 1h, 1d; days start at 00:00 UTC+8) are recomputed from their
+/// sources, never incremented, so they stay exact under replays and late readings.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+    /// Applies pending migrations.
+    async fn migrate(&self) -> Result<MigrationStatus>;
+    /// Lists applied and pending migrations.
+    async fn migration_status(&self) -> Result<MigrationStatus>;
+    /// Round trip to the database.
+    async fn ping(&self) -> Result<()>;
+    /// Closes connections after flushing what is pending.
+    async fn close(&self);
+
+    // ---- regions, departments, grids, kinds ----
+    /// Inserts or replaces a region.
+    async fn put_region(&self, r: &Region) -> Result<()>;
+    /// One region.
+    async fn get_region(&self, code: &str) -> Result<Option<Region>>;
+    /// All regions, ordered by code.
+    async fn list_regions(&self) -> Result<Vec<Region>>;
+    /// Deletes a region; `false` if there is none. [`Error::Conflict`] while it has child
+    /// regions, or grids or entities in it or below it (by code prefix).
+    async fn delete_region(&self, code: &str) -> Result<bool>;
+
+    /// Inserts or replaces a department.
+    async fn put_department(&self, d: &Department) -> Result<()>;
+    /// One department.
+    async fn get_department(&self, id: &str) -> Result<Option<Department>>;
+    /// All departments, ordered by id.
+    async fn list_departments(&self) -> Result<Vec<Department>>;
+    /// Deletes a department; [`Error::Conflict`] while it owns entities or users.
+    async fn delete_department(&self, id: &str) -> Result<bool>;
+
+    /// Inserts or replaces a grid.
+    async fn put_grid(&self, g: &Grid) -> Result<()>;
+    /// One grid.
+    async fn get_grid(&self, id: &str) -> Result<Option<Grid>>;
+    /// Grids, optionally those of one region (and below, by code prefix), ordered by id.
+    async fn list_grids(&self, region: Option<&str>) -> Result<Vec<Grid>>;
+    /// Deletes a grid.
+    async fn delete_grid(&self, id: &str) -> Result<bool>;
+
+    /// Inserts or replaces a kind.
+    async fn put_kind(&self, k: &Kind) -> Result<()>;
+    /// One kind.
+    async fn get_kind(&self, id: &str) -> Result<Option<Kind>>;
+    /// All kinds, ordered by id.
+    async fn list_kinds(&self) -> Result<Vec<Kind>>;
+    /// Deletes a kind; [`Error::Conflict`] while entities use it.
+    async fn delete_kind(&self, id: &str) -> Result<bool>;
+
+    // ---- entities ----
+    /// Inserts a new entity; [`Error::Conflict`] if the id exists.
+    async fn insert_entity(&self, e: &Entity) -> Result<()>;
+    /// Inserts many entities in one transaction; all or nothing. [`Error::Conflict`] (naming
+    /// the id) if one exists already or appears twice in `es`.
+    async fn insert_entities(&self, es: &[Entity]) -> Result<()>;
+    /// Replaces an existing entity; `false` if there is none. `created_ms` is kept from the stored
+    /// entity (creation time does not change).
+    async fn update_entity(&self, e: &Entity) -> Result<bool>;
+    /// One entity.
+    async fn get_entity(&self, id: &str) -> Result<Option<Entity>>;
+    /// A filtered page of entities ordered by id (bytewise), `query.after` being the cursor.
+    ///
+    /// Filters: `kind`, `department` (equal); `region` (that code and every code starting with
+    /// it); `bbox` (intersects the entity's bounding box; entities without geometry never
+    /// match); `text` (substring of id or name, ASCII case-insensitive, `%` and `_` literal).
+    /// `limit` 0 means 100, and above 1000 is clamped. `next_cursor` is set when there may be
+    /// more (the next page can then be empty); nothing is counted.
+    async fn list_entities(&self, query: &EntityQuery) -> Result<Page<Entity>>;
+    /// Deletes an entity with its series, history, state and device tokens.
+    async fn delete_entity(&self, id: &str) -> Result<bool>;
+    /// Number of entities (all, or of one kind).
+    async fn count_entities(&self, kind: Option<&str>) -> Result<u64>;
+
+    // ---- users, sessions, device tokens, audit ----
+    /// Inserts or replaces a user.
+    async fn put_user(&self, u: &UserRecord) -> Result<()>;
+    /// One user.
+    async fn get_user(&self, username: &str) -> Result<Option<UserRecord>>;
+    /// All users, ordered by name.
+    async fn list_users(&self) -> Result<Vec<UserRecord>>;
+    /// Deletes a user and their sessions.
+    async fn delete_user(&self, username: &str) -> Result<bool>;
+
+    /// Stores a new session.
+    async fn create_session(&self, s: &Session) -> Result<()>;
+    /// Looks a session up by token hash (expired ones included; the caller checks).
+    async fn get_session(&self, token_hash: &str) -> Result<Option<Session>>;
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Removes sessions that expired before `now_ms`; returns how many.
+    async fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64>;
+
+    /// Stores a device token.
+    async fn create_device_token(&self, t: &DeviceToken) -> Result<()>;
+    /// Tokens of one entity, or all tokens.
+    async fn list_device_tokens(&self, entity: Option<&str>) -> Result<Vec<DeviceToken>>;
+    /// Revokes (deletes) one token of an entity.
+    async fn revoke_device_token(&self, entity: &str, id: &str) -> Result<bool>;
+
+    /// Appends to the audit trail.
+    async fn append_audit(&self, a: &AuditEntry) -> Result<()>;
+    /// The newest audit entries (at most `limit`), newest first, with id below `before` if given.
+    async fn list_audit(&self, limit: usize, before: Option<i64>) -> Result<Vec<AuditEntry>>;
+
+    // ---- series, history, state ----
+    /// Returns the series of these (entity, metric) pairs in the same order, creating the missing
+    /// ones. Ids are never reused, even after the entity is deleted.
+    async fn ensure_series(&self, keys: &[(String, String)]) -> Result<Vec<Series>>;
+    /// All series.
+    async fn list_series(&self) -> Result<Vec<Series>>;
+    /// Writes a batch in one transaction: history (a point whose (series, ts) is stored, or
+    /// given earlier in the batch, is a duplicate and ignored), the latest state (only moved
+    /// forward in time: a point replaces it if its ts is not older), and the dirty roll-up
+    /// buckets. Durable when this returns. The whole batch is refused with [`Error::Corrupt`]
+    /// if a value is not finite or beyond ±1e300, or a timestamp is beyond ±2^53 ms.
+    async fn write_batch(&self, points: &[Point]) -> Result<WriteStats>;
+    /// Latest values of all series.
+    async fn list_latest(&self) -> Result<Vec<Latest>>;
+    /// Raw history of one series in `[from, to)`, oldest first, at most `limit` points.
+    async fn history_raw(
+        &self,
+        series: i64,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, f64)>>;
+    /// Rolled-up history at `step`: the buckets overlapping `[from, to)` (so the first may start
+    /// before `from`), oldest first. Dirty minutes feeding them are compacted first, so the
+    /// answer is always complete.
+    async fn history_rollup(
+        &self,
+        series: i64,
+        step: Step,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<RollupPoint>>;
+    /// Folds up to `max` dirty minute buckets into the 1m/1h/1d roll-ups in one transaction:
+    /// each minute is recomputed from raw history, its hour from minutes, its day from hours.
+    /// Returns how many were taken (0 when nothing is dirty).
+    async fn compact_rollups(&self, max: usize) -> Result<usize>;
+    /// Deletes raw history older than `cutoff_ms` for entities of `kind`; returns the raw rows
+    /// removed. The cutoff is rounded down to its minute; pending roll-ups are folded first;
+    /// 1m roll-ups go for the whole hours before the cutoff; 1h and 1d roll-ups are kept.
+    /// Afterwards, readings older than the cutoff no longer change the roll-ups (they are
+    /// final), and are removed by the next run.
+    async fn apply_retention(&self, kind: &str, cutoff_ms: i64) -> Result<u64>;
+    /// Number of raw history rows (for tests and the bench; may be slow on large stores).
+    async fn count_history(&self) -> Result<u64>;
+}
+
+/// Opens the store at `url` (`sqlite://PATH`, `sqlite::memory:` or `postgres://…`).
+/// Does not migrate; call [`Store::migrate`].
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url).await?))
+    } else {
+        Err(Error::BadUrl(url.to_string()))
+    }
+}

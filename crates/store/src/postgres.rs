@@ -1,0 +1,1216 @@
+//! PostgreSQL backend: a connection pool, for production and for many nodes.
+//!
+//! Unlike SQLite, several writers (several `zhicheng` nodes) may run at once, so the places where
+//! the SQLite backend relies on its single writer take explicit locks here:
+//!
+//! - registry deletes that refuse while something refers to the row take an exclusive advisory
+//!   lock, and the writes that create such references take it shared, so a check never races
+//!   with a concurrent insert;
+//! - roll-up compaction runs one at a time (advisory lock) and *removes* its dirty rows before
+//!   reading raw history, while `write_batch` locks the dirty rows it finds (an upsert whose
+//!   update never fires): a reading committed during a compaction either is seen by it or leaves
+//!   a fresh dirty row behind;
+//! - batches are written in key order so that concurrent writers lock rows in the same order.
+//!
+//! The history hot path binds each column of a batch as one array and inserts with `UNNEST`:
+//! three statements per batch whatever its size.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder};
+use zhicheng_model::{Department, Entity, EntityQuery, Grid, Kind, Page, Region, Step};
+
+use crate::batch::{clamp_ts, dirty_window, live_dirty, unzip, RollupPlan, WritePlan};
+use crate::codec::{
+    self, conflict_on_unique, count, first_duplicate, order_series, page_of, rollup_points,
+    rollup_table, to_json, DepartmentRow, EntityParams, EntityRow, GridRow, RegionRow,
+    ENTITY_COLUMNS, ENTITY_INSERT,
+};
+use crate::filter::{contains_pattern, page_limit, prefix_range};
+use crate::{
+    AuditEntry, Backend, DeviceToken, Error, Latest, MigrationStatus, Point, Result, RollupPoint,
+    Series, Session, Store, UserRecord, WriteStats,
+};
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Advisory lock guarding registry deletes against concurrent references ("zhic" + 1).
+const REGISTRY_LOCK: i64 = 0x7a68_6963_0001;
+/// Advisory lock serializing roll-up compactions ("zhic" + 2).
+const COMPACT_LOCK: i64 = 0x7a68_6963_0002;
+
+/// Dirty minutes folded per transaction when a read or retention has to compact a range.
+const COMPACT_CHUNK: usize = 10_000;
+
+/// Entities per multi-row INSERT (14 columns each; PostgreSQL allows 65535 parameters).
+const ENTITY_CHUNK: usize = 500;
+
+/// How a [`PgStore`] is opened.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Largest number of connections.
+    pub max_connections: u32,
+    /// How long a caller waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The PostgreSQL implementation of [`Store`].
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database?...`).
+    pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, PgOptions::default()).await
+    }
+
+    /// Connects to `url` with explicit pool options.
+    pub async fn open_with(url: &str, opts: PgOptions) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(opts.max_connections.max(1))
+            .acquire_timeout(opts.acquire_timeout)
+            .connect(url)
+            .await?;
+        Ok(PgStore { pool })
+    }
+
+    /// Compacts, in one transaction, up to `max` dirty minutes: all of them, or those of one
+    /// series in `[lo, hi)`. Returns how many dirty rows were consumed.
+    async fn compact(&self, scope: Option<(i64, i64, i64)>, max: usize) -> Result<usize> {
+        if max == 0 {
+            return Ok(0);
+        }
+        let limit = i64::try_from(max).unwrap_or(i64::MAX);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(COMPACT_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        // Delete first (locking the rows in key order): a writer that touches one of these
+        // minutes after this point waits for our commit and then leaves a new dirty row.
+        let taken: Vec<(i64, i64)> = match scope {
+            None => {
+                sqlx::query_as(
+                    "DELETE FROM rollup_dirty WHERE (series, bucket) IN \
+                     (SELECT series, bucket FROM rollup_dirty ORDER BY series, bucket \
+                      LIMIT $1 FOR UPDATE) \
+                     RETURNING series, bucket",
+                )
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+            Some((series, lo, hi)) => {
+                sqlx::query_as(
+                    "DELETE FROM rollup_dirty WHERE (series, bucket) IN \
+                     (SELECT series, bucket FROM rollup_dirty \
+                      WHERE series = $1 AND bucket >= $2 AND bucket < $3 \
+                      ORDER BY series, bucket LIMIT $4 FOR UPDATE) \
+                     RETURNING series, bucket",
+                )
+                .bind(series)
+                .bind(lo)
+                .bind(hi)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+        };
+        if taken.is_empty() {
+            return Ok(0);
+        }
+        let mut ids: Vec<i64> = taken.iter().map(|(s, _)| *s).collect();
+        ids.dedup();
+        let horizons: HashMap<i64, Option<i64>> = sqlx::query_as::<_, (i64, Option<i64>)>(
+            "SELECT id, retained_before FROM series WHERE id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let rows: Vec<(i64, i64, Option<i64>, bool)> = taken
+            .iter()
+            .map(|&(s, b)| match horizons.get(&s) {
+                Some(r) => (s, b, *r, true),
+                None => (s, b, None, false),
+            })
+            .collect();
+        let plan = RollupPlan::new(live_dirty(&rows));
+        recompute(&mut tx, &plan).await?;
+        tx.commit().await?;
+        Ok(taken.len())
+    }
+
+    /// Compacts every dirty minute of `series` in `[lo, hi)`, a chunk per transaction.
+    async fn compact_range(&self, series: i64, lo: i64, hi: i64) -> Result<()> {
+        while self.compact(Some((series, lo, hi)), COMPACT_CHUNK).await? == COMPACT_CHUNK {}
+        Ok(())
+    }
+}
+
+/// The three roll-up levels: table, aggregates over the source rows `h`, source table, source
+/// time column, bucket width.
+const LEVELS: [(&str, &str, &str, &str, Step); 3] = [
+    (
+        "rollup_1m",
+        "min(h.value) AS min, max(h.value) AS max, sum(h.value) AS sum, count(*) AS count",
+        "history",
+        "ts",
+        Step::Minute,
+    ),
+    (
+        "rollup_1h",
+        "min(h.min) AS min, max(h.max) AS max, sum(h.sum) AS sum, \
+         coalesce(sum(h.count), 0)::bigint AS count",
+        "rollup_1m",
+        "bucket",
+        Step::Hour,
+    ),
+    (
+        "rollup_1d",
+        "min(h.min) AS min, max(h.max) AS max, sum(h.sum) AS sum, \
+         coalesce(sum(h.count), 0)::bigint AS count",
+        "rollup_1h",
+        "bucket",
+        Step::Day,
+    ),
+];
+
+/// Recomputes the 1m buckets from raw history, then the hours from minutes, then the days from
+/// hours. Each level is deleted then rebuilt, so a bucket whose sources are gone disappears and
+/// a replayed reading never counts twice.
+async fn recompute(conn: &mut PgConnection, plan: &RollupPlan) -> Result<()> {
+    if plan.is_empty() {
+        return Ok(());
+    }
+    for (table, aggregates, source, col, step) in LEVELS {
+        let pairs = match step {
+            Step::Minute => &plan.minutes,
+            Step::Hour => &plan.hours,
+            Step::Day => &plan.days,
+        };
+        let (series, buckets) = unzip(pairs);
+        sqlx::query(&format!(
+            "DELETE FROM {table} AS r USING UNNEST($1::bigint[], $2::bigint[]) AS p (s, b) \
+             WHERE r.series = p.s AND r.bucket = p.b"
+        ))
+        .bind(&series)
+        .bind(&buckets)
+        .execute(&mut *conn)
+        .await?;
+        // LATERAL: one index range scan of the source per bucket, whatever the planner thinks
+        // of the array's size.
+        sqlx::query(&format!(
+            "INSERT INTO {table} (series, bucket, min, max, sum, count) \
+             SELECT p.s, p.b, a.min, a.max, a.sum, a.count \
+             FROM UNNEST($1::bigint[], $2::bigint[]) AS p (s, b) \
+             CROSS JOIN LATERAL (SELECT {aggregates} FROM {source} AS h \
+                WHERE h.series = p.s AND h.{col} >= p.b AND h.{col} < p.b + $3) AS a \
+             WHERE a.count > 0"
+        ))
+        .bind(&series)
+        .bind(&buckets)
+        .bind(step.millis())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes the registry lock for this transaction: shared for writes that create references,
+/// exclusive for deletes that check them.
+async fn registry_lock(conn: &mut PgConnection, exclusive: bool) -> Result<()> {
+    let sql = if exclusive {
+        "SELECT pg_advisory_xact_lock($1)"
+    } else {
+        "SELECT pg_advisory_xact_lock_shared($1)"
+    };
+    sqlx::query(sql)
+        .bind(REGISTRY_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Binds the range of region codes under `code`.
+fn push_prefix(qb: &mut QueryBuilder<'_, Postgres>, col: &str, code: &str) {
+    let (lo, hi) = prefix_range(code);
+    qb.push(format!(" AND {col} >= ")).push_bind(lo);
+    if let Some(hi) = hi {
+        qb.push(format!(" AND {col} < ")).push_bind(hi);
+    }
+}
+
+/// Runs a `SELECT EXISTS (...)` with text binds.
+async fn exists(conn: &mut PgConnection, sql: &str, binds: &[Option<&str>]) -> Result<bool> {
+    let mut q = sqlx::query_scalar::<_, bool>(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    Ok(q.fetch_one(&mut *conn).await?)
+}
+
+fn push_entity_values(qb: &mut QueryBuilder<'_, Postgres>, rows: &[EntityParams<'_>]) {
+    qb.push_values(rows, |mut b, p| {
+        b.push_bind(p.e.id.clone())
+            .push_bind(p.e.kind.clone())
+            .push_bind(p.e.name.clone())
+            .push_bind(p.e.department.clone())
+            .push_bind(p.e.region.clone())
+            .push_bind(p.geometry.clone())
+            .push_bind(p.bbox[0])
+            .push_bind(p.bbox[1])
+            .push_bind(p.bbox[2])
+            .push_bind(p.bbox[3])
+            .push_bind(p.attributes.clone())
+            .push_bind(p.e.status.as_str())
+            .push_bind(p.e.created_ms)
+            .push_bind(p.e.updated_ms);
+    });
+}
+
+/// Splits points into the three arrays of an UNNEST insert.
+fn columns(points: &[Point]) -> (Vec<i64>, Vec<i64>, Vec<f64>) {
+    let mut s = Vec::with_capacity(points.len());
+    let mut t = Vec::with_capacity(points.len());
+    let mut v = Vec::with_capacity(points.len());
+    for p in points {
+        s.push(p.series);
+        t.push(p.ts);
+        v.push(p.value);
+    }
+    (s, t, v)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn migrate(&self) -> Result<MigrationStatus> {
+        // sqlx takes an advisory lock around this, so nodes starting together migrate once.
+        MIGRATOR.run(&self.pool).await?;
+        self.migration_status().await
+    }
+
+    async fn migration_status(&self) -> Result<MigrationStatus> {
+        let has_table: bool =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        let applied = if has_table {
+            sqlx::query_scalar(
+                "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+            )
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            Vec::new()
+        };
+        Ok(codec::migration_status(&MIGRATOR, applied))
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ---- regions ----
+
+    async fn put_region(&self, r: &Region) -> Result<()> {
+        let geometry = r
+            .geometry
+            .as_ref()
+            .map(|g| to_json("geometry", g))
+            .transpose()?;
+        let mut tx = self.pool.begin().await?;
+        registry_lock(&mut tx, false).await?;
+        sqlx::query(
+            "INSERT INTO regions (code, name, name_en, level, parent, geometry) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, \
+             level = excluded.level, parent = excluded.parent, geometry = excluded.geometry",
+        )
+        .bind(&r.code)
+        .bind(&r.name)
+        .bind(&r.name_en)
+        .bind(codec::level_str(r.level))
+        .bind(&r.parent)
+        .bind(geometry)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_region(&self, code: &str) -> Result<Option<Region>> {
+        sqlx::query_as::<_, RegionRow>(
+            "SELECT code, name, name_en, level, parent, geometry FROM regions WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(RegionRow::into_region)
+        .transpose()
+    }
+
+    async fn list_regions(&self) -> Result<Vec<Region>> {
+        sqlx::query_as::<_, RegionRow>(
+            "SELECT code, name, name_en, level, parent, geometry FROM regions ORDER BY code",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(RegionRow::into_region)
+        .collect()
+    }
+
+    async fn delete_region(&self, code: &str) -> Result<bool> {
+        let (_, hi) = prefix_range(code);
+        let mut tx = self.pool.begin().await?;
+        registry_lock(&mut tx, true).await?;
+        let checks = [
+            (
+                "SELECT EXISTS (SELECT 1 FROM regions WHERE code >= $1 \
+                 AND ($2::text IS NULL OR code < $2) AND code <> $1) \
+                 OR EXISTS (SELECT 1 FROM regions WHERE parent = $1)",
+                "child regions",
+            ),
+            (
+                "SELECT EXISTS (SELECT 1 FROM grids WHERE region >= $1 \
+                 AND ($2::text IS NULL OR region < $2))",
+                "grids",
+            ),
+            (
+                "SELECT EXISTS (SELECT 1 FROM entities WHERE region >= $1 \
+                 AND ($2::text IS NULL OR region < $2))",
+                "entities",
+            ),
+        ];
+        for (sql, what) in checks {
+            if exists(&mut tx, sql, &[Some(code), hi.as_deref()]).await? {
+                return Err(Error::Conflict(format!("region {code} still has {what}")));
+            }
+        }
+        let n = sqlx::query("DELETE FROM regions WHERE code = $1")
+            .bind(code)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    // ---- departments ----
+
+    async fn put_department(&self, d: &Department) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO departments (id, name, name_en, region) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, \
+             region = excluded.region",
+        )
+        .bind(&d.id)
+        .bind(&d.name)
+        .bind(&d.name_en)
+        .bind(&d.region)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_department(&self, id: &str) -> Result<Option<Department>> {
+        Ok(sqlx::query_as::<_, DepartmentRow>(
+            "SELECT id, name, name_en, region FROM departments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(Department::from))
+    }
+
+    async fn list_departments(&self) -> Result<Vec<Department>> {
+        Ok(sqlx::query_as::<_, DepartmentRow>(
+            "SELECT id, name, name_en, region FROM departments ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(Department::from)
+        .collect())
+    }
+
+    async fn delete_department(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        registry_lock(&mut tx, true).await?;
+        let checks = [
+            (
+                "SELECT EXISTS (SELECT 1 FROM entities WHERE department = $1)",
+                "entities",
+            ),
+            (
+                "SELECT EXISTS (SELECT 1 FROM users WHERE department = $1)",
+                "users",
+            ),
+        ];
+        for (sql, what) in checks {
+            if exists(&mut tx, sql, &[Some(id)]).await? {
+                return Err(Error::Conflict(format!(
+                    "department {id} still owns {what}"
+                )));
+            }
+        }
+        let n = sqlx::query("DELETE FROM departments WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    // ---- grids ----
+
+    async fn put_grid(&self, g: &Grid) -> Result<()> {
+        let geometry = to_json("geometry", &g.geometry)?;
+        let mut tx = self.pool.begin().await?;
+        registry_lock(&mut tx, false).await?;
+        sqlx::query(
+            "INSERT INTO grids (id, name, region, geometry) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, region = excluded.region, \
+             geometry = excluded.geometry",
+        )
+        .bind(&g.id)
+        .bind(&g.name)
+        .bind(&g.region)
+        .bind(geometry)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM grid_departments WHERE grid = $1")
+            .bind(&g.id)
+            .execute(&mut *tx)
+            .await?;
+        if !g.departments.is_empty() {
+            let pos: Vec<i32> = (0..g.departments.len())
+                .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
+                .collect();
+            sqlx::query(
+                "INSERT INTO grid_departments (grid, pos, department) \
+                 SELECT $1, p, d FROM UNNEST($2::int[], $3::text[]) AS u (p, d)",
+            )
+            .bind(&g.id)
+            .bind(&pos)
+            .bind(&g.departments)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_grid(&self, id: &str) -> Result<Option<Grid>> {
+        let Some(row) = sqlx::query_as::<_, GridRow>(
+            "SELECT id, name, region, geometry FROM grids WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let depts: Vec<String> = sqlx::query_scalar(
+            "SELECT department FROM grid_departments WHERE grid = $1 ORDER BY pos",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        row.into_grid(depts).map(Some)
+    }
+
+    async fn list_grids(&self, region: Option<&str>) -> Result<Vec<Grid>> {
+        let mut rows_q = QueryBuilder::<Postgres>::new(
+            "SELECT id, name, region, geometry FROM grids WHERE true",
+        );
+        let mut links_q = QueryBuilder::<Postgres>::new(
+            "SELECT d.grid, d.department FROM grid_departments AS d \
+             JOIN grids AS g ON g.id = d.grid \
+             WHERE true",
+        );
+        if let Some(code) = region {
+            push_prefix(&mut rows_q, "region", code);
+            push_prefix(&mut links_q, "g.region", code);
+        }
+        rows_q.push(" ORDER BY id");
+        links_q.push(" ORDER BY d.grid, d.pos");
+        // One snapshot for the grids and their departments.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let rows: Vec<GridRow> = rows_q.build_query_as().fetch_all(&mut *tx).await?;
+        let links: Vec<(String, String)> = links_q.build_query_as().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        codec::attach_departments(rows, links)
+    }
+
+    async fn delete_grid(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM grid_departments WHERE grid = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM grids WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    // ---- kinds ----
+
+    async fn put_kind(&self, k: &Kind) -> Result<()> {
+        let body = to_json("kind", k)?;
+        sqlx::query(
+            "INSERT INTO kinds (id, body) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+        )
+        .bind(&k.id)
+        .bind(body)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_kind(&self, id: &str) -> Result<Option<Kind>> {
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM kinds WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        body.map(|b| codec::kind_from_body(id, &b)).transpose()
+    }
+
+    async fn list_kinds(&self) -> Result<Vec<Kind>> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, body FROM kinds ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|(id, body)| codec::kind_from_body(id, body))
+            .collect()
+    }
+
+    async fn delete_kind(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        registry_lock(&mut tx, true).await?;
+        if exists(
+            &mut tx,
+            "SELECT EXISTS (SELECT 1 FROM entities WHERE kind = $1)",
+            &[Some(id)],
+        )
+        .await?
+        {
+            return Err(Error::Conflict(format!(
+                "kind {id} is still used by entities"
+            )));
+        }
+        let n = sqlx::query("DELETE FROM kinds WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    // ---- entities ----
+
+    async fn insert_entity(&self, e: &Entity) -> Result<()> {
+        let p = EntityParams::new(e)?;
+        let mut tx = self.pool.begin().await?;
+        registry_lock(&mut tx, false).await?;
+        let mut qb =
+            QueryBuilder::<Postgres>::new(format!("INSERT INTO entities ({ENTITY_INSERT}) "));
+        push_entity_values(&mut qb, std::slice::from_ref(&p));
+        qb.build()
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| conflict_on_unique(err, || format!("entity {} already exists", e.id)))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_entities(&self, es: &[Entity]) -> Result<()> {
+        if let Some(dup) = first_duplicate(es) {
+            return Err(Error::Conflict(format!(
+                "entity {dup} appears twice in the batch"
+            )));
+        }
+        let params: Vec<EntityParams<'_>> =
+            es.iter().map(EntityParams::new).collect::<Result<_>>()?;
+        let mut tx = self.pool.begin().await?;
+        registry_lock(&mut tx, false).await?;
+        for chunk in params.chunks(ENTITY_CHUNK) {
+            let mut qb =
+                QueryBuilder::<Postgres>::new(format!("INSERT INTO entities ({ENTITY_INSERT}) "));
+            push_entity_values(&mut qb, chunk);
+            if let Err(err) = qb.build().execute(&mut *tx).await {
+                let err = conflict_on_unique(err, String::new);
+                if matches!(err, Error::Conflict(_)) {
+                    tx.rollback().await?;
+                    let ids: Vec<&str> = es.iter().map(|e| e.id.as_str()).collect();
+                    let culprit: Option<String> = sqlx::query_scalar(
+                        "SELECT id FROM entities WHERE id = ANY($1) ORDER BY id LIMIT 1",
+                    )
+                    .bind(&ids)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    return Err(Error::Conflict(match culprit {
+                        Some(id) => format!("entity {id} already exists; nothing was imported"),
+                        None => {
+                            "an entity of the batch already exists; nothing was imported".into()
+                        }
+                    }));
+                }
+                return Err(err);
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_entity(&self, e: &Entity) -> Result<bool> {
+        let p = EntityParams::new(e)?;
+        let mut tx = self.pool.begin().await?;
+        registry_lock(&mut tx, false).await?;
+        let n = sqlx::query(
+            "UPDATE entities SET kind = $2, name = $3, department = $4, region = $5, \
+             geometry = $6, \
+             min_lon = $7, min_lat = $8, max_lon = $9, max_lat = $10, attributes = $11, \
+             status = $12, updated_ms = $13 WHERE id = $1",
+        )
+        .bind(&e.id)
+        .bind(&e.kind)
+        .bind(&e.name)
+        .bind(&e.department)
+        .bind(&e.region)
+        .bind(&p.geometry)
+        .bind(p.bbox[0])
+        .bind(p.bbox[1])
+        .bind(p.bbox[2])
+        .bind(p.bbox[3])
+        .bind(&p.attributes)
+        .bind(e.status.as_str())
+        .bind(e.updated_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn get_entity(&self, id: &str) -> Result<Option<Entity>> {
+        sqlx::query_as::<_, EntityRow>(&format!(
+            "SELECT {ENTITY_COLUMNS} FROM entities WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(EntityRow::into_entity)
+        .transpose()
+    }
+
+    async fn list_entities(&self, q: &EntityQuery) -> Result<Page<Entity>> {
+        let limit = page_limit(q.limit);
+        let mut qb = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {ENTITY_COLUMNS} FROM entities WHERE true"
+        ));
+        if let Some(k) = &q.kind {
+            qb.push(" AND kind = ").push_bind(k.clone());
+        }
+        if let Some(d) = &q.department {
+            qb.push(" AND department = ").push_bind(d.clone());
+        }
+        if let Some(r) = &q.region {
+            push_prefix(&mut qb, "region", r);
+        }
+        if let Some(b) = &q.bbox {
+            // NULL bounds (no geometry) make every comparison unknown: never a match.
+            qb.push(" AND min_lon <= ")
+                .push_bind(b.max_lon)
+                .push(" AND max_lon >= ")
+                .push_bind(b.min_lon)
+                .push(" AND min_lat <= ")
+                .push_bind(b.max_lat)
+                .push(" AND max_lat >= ")
+                .push_bind(b.min_lat);
+        }
+        if let Some(t) = q.text.as_deref().filter(|t| !t.is_empty()) {
+            // The columns use the "C" collation, so lower() folds ASCII only, as in SQLite.
+            let pat = contains_pattern(t);
+            qb.push(" AND (lower(id) LIKE ")
+                .push_bind(pat.clone())
+                .push(" ESCAPE '\\' OR lower(name) LIKE ")
+                .push_bind(pat)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(a) = &q.after {
+            qb.push(" AND id > ").push_bind(a.clone());
+        }
+        // One more than the page says whether there is a next one, without counting.
+        qb.push(" ORDER BY id LIMIT ").push_bind(limit as i64 + 1);
+        let rows: Vec<EntityRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+        page_of(rows, limit)
+    }
+
+    async fn delete_entity(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let ids: Vec<i64> = sqlx::query_scalar("DELETE FROM series WHERE entity = $1 RETURNING id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        if !ids.is_empty() {
+            for table in [
+                "history",
+                "latest",
+                "rollup_dirty",
+                "rollup_1m",
+                "rollup_1h",
+                "rollup_1d",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE series = ANY($1)"))
+                    .bind(&ids)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query("DELETE FROM device_tokens WHERE entity = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM entities WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn count_entities(&self, kind: Option<&str>) -> Result<u64> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM entities WHERE $1::text IS NULL OR kind = $1")
+                .bind(kind)
+                .fetch_one(&self.pool)
+                .await?;
+        count(n)
+    }
+
+    // ---- users, sessions, tokens, audit ----
+
+    async fn put_user(&self, u: &UserRecord) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        registry_lock(&mut tx, false).await?;
+        sqlx::query(
+            "INSERT INTO users (username, display_name, role, department, password_hash, \
+             disabled, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, \
+             role = excluded.role, department = excluded.department, \
+             password_hash = excluded.password_hash, disabled = excluded.disabled, \
+             created_ms = excluded.created_ms",
+        )
+        .bind(&u.username)
+        .bind(&u.display_name)
+        .bind(&u.role)
+        .bind(&u.department)
+        .bind(&u.password_hash)
+        .bind(u.disabled)
+        .bind(u.created_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_user(&self, username: &str) -> Result<Option<UserRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT username, display_name, role, department, password_hash, disabled, created_ms \
+             FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT username, display_name, role, department, password_hash, disabled, created_ms \
+             FROM users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn delete_user(&self, username: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE username = $1")
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM users WHERE username = $1")
+            .bind(username)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn create_session(&self, s: &Session) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, username, created_ms, expires_ms) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&s.token_hash)
+        .bind(&s.username)
+        .bind(s.created_ms)
+        .bind(s.expires_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| conflict_on_unique(e, || "session token already exists".into()))?;
+        Ok(())
+    }
+
+    async fn get_session(&self, token_hash: &str) -> Result<Option<Session>> {
+        Ok(sqlx::query_as(
+            "SELECT token_hash, username, created_ms, expires_ms FROM sessions \
+             WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_ms < $1")
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    async fn create_device_token(&self, t: &DeviceToken) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO device_tokens (id, entity, token_hash, created_ms, created_by) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&t.id)
+        .bind(&t.entity)
+        .bind(&t.token_hash)
+        .bind(t.created_ms)
+        .bind(&t.created_by)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| conflict_on_unique(e, || format!("device token {} already exists", t.id)))?;
+        Ok(())
+    }
+
+    async fn list_device_tokens(&self, entity: Option<&str>) -> Result<Vec<DeviceToken>> {
+        Ok(sqlx::query_as(
+            "SELECT id, entity, token_hash, created_ms, created_by FROM device_tokens \
+             WHERE $1::text IS NULL OR entity = $1 ORDER BY entity, id",
+        )
+        .bind(entity)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn revoke_device_token(&self, entity: &str, id: &str) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM device_tokens WHERE entity = $1 AND id = $2")
+            .bind(entity)
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn append_audit(&self, a: &AuditEntry) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit (ts, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(a.ts)
+        .bind(&a.actor)
+        .bind(&a.action)
+        .bind(&a.target)
+        .bind(&a.detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_audit(&self, limit: usize, before: Option<i64>) -> Result<Vec<AuditEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT id, ts, actor, action, target, detail FROM audit \
+             WHERE $1::bigint IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    // ---- series, history, state ----
+
+    async fn ensure_series(&self, keys: &[(String, String)]) -> Result<Vec<Series>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Sorted and distinct: concurrent callers then lock new keys in the same order.
+        let mut sorted: Vec<&(String, String)> = keys.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        let entities: Vec<&str> = sorted.iter().map(|k| k.0.as_str()).collect();
+        let metrics: Vec<&str> = sorted.iter().map(|k| k.1.as_str()).collect();
+        let select = "SELECT id, entity, metric FROM series WHERE (entity, metric) IN \
+                      (SELECT * FROM UNNEST($1::text[], $2::text[]))";
+        let found: Vec<Series> = sqlx::query_as(select)
+            .bind(&entities)
+            .bind(&metrics)
+            .fetch_all(&self.pool)
+            .await?;
+        let found = if found.len() < sorted.len() {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO series (entity, metric) SELECT * FROM UNNEST($1::text[], $2::text[]) \
+                 ON CONFLICT (entity, metric) DO NOTHING",
+            )
+            .bind(&entities)
+            .bind(&metrics)
+            .execute(&mut *tx)
+            .await?;
+            let all: Vec<Series> = sqlx::query_as(select)
+                .bind(&entities)
+                .bind(&metrics)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            all
+        } else {
+            found
+        };
+        order_series(keys, found)
+    }
+
+    async fn list_series(&self) -> Result<Vec<Series>> {
+        Ok(
+            sqlx::query_as("SELECT id, entity, metric FROM series ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn write_batch(&self, points: &[Point]) -> Result<WriteStats> {
+        let plan = WritePlan::new(points)?;
+        if plan.history.is_empty() {
+            return Ok(WriteStats::default());
+        }
+        let (hs, ht, hv) = columns(&plan.history);
+        let (ls, lt, lv) = columns(&plan.latest);
+        let (ds, db) = unzip(&plan.dirty);
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO history (series, ts, value) \
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[]) \
+             ON CONFLICT (series, ts) DO NOTHING",
+        )
+        .bind(&hs)
+        .bind(&ht)
+        .bind(&hv)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "INSERT INTO latest (series, ts, value) \
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[]) \
+             ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, value = excluded.value \
+             WHERE excluded.ts >= latest.ts",
+        )
+        .bind(&ls)
+        .bind(&lt)
+        .bind(&lv)
+        .execute(&mut *tx)
+        .await?;
+        // DO UPDATE ... WHERE false rather than DO NOTHING: PostgreSQL locks a conflicting row
+        // even when the WHERE is false, so a compaction deleting that dirty row waits for this
+        // batch to commit and then sees its readings; and since nothing is updated, no new row
+        // version is written (as fast as DO NOTHING in examples/write_bench.rs, ~30% faster
+        // than a real no-op update).
+        sqlx::query(
+            "INSERT INTO rollup_dirty (series, bucket) \
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[]) \
+             ON CONFLICT (series, bucket) DO UPDATE SET bucket = excluded.bucket WHERE false",
+        )
+        .bind(&ds)
+        .bind(&db)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let total = plan.history.len() as u64;
+        Ok(WriteStats {
+            inserted,
+            duplicates: total.saturating_sub(inserted),
+        })
+    }
+
+    async fn list_latest(&self) -> Result<Vec<Latest>> {
+        Ok(
+            sqlx::query_as("SELECT series, ts, value FROM latest ORDER BY series")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn history_raw(
+        &self,
+        series: i64,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, f64)>> {
+        Ok(sqlx::query_as(
+            "SELECT ts, value FROM history WHERE series = $1 AND ts >= $2 AND ts < $3 \
+             ORDER BY ts LIMIT $4",
+        )
+        .bind(series)
+        .bind(from)
+        .bind(to)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn history_rollup(
+        &self,
+        series: i64,
+        step: Step,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<RollupPoint>> {
+        let Some((lo, hi)) = dirty_window(step, from, to) else {
+            return Ok(Vec::new());
+        };
+        let dirty: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM rollup_dirty \
+             WHERE series = $1 AND bucket >= $2 AND bucket < $3)",
+        )
+        .bind(series)
+        .bind(lo)
+        .bind(hi)
+        .fetch_one(&self.pool)
+        .await?;
+        if dirty {
+            self.compact_range(series, lo, hi).await?;
+        }
+        let rows: Vec<(i64, f64, f64, f64, i64)> = sqlx::query_as(&format!(
+            "SELECT bucket, min, max, sum, count FROM {} \
+             WHERE series = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket",
+            rollup_table(step)
+        ))
+        .bind(series)
+        .bind(lo)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rollup_points(rows))
+    }
+
+    async fn compact_rollups(&self, max: usize) -> Result<usize> {
+        self.compact(None, max).await
+    }
+
+    async fn apply_retention(&self, kind: &str, cutoff_ms: i64) -> Result<u64> {
+        let cutoff_ms = clamp_ts(cutoff_ms);
+        let horizon = Step::Minute.bucket(cutoff_ms);
+        let hour = Step::Hour.bucket(cutoff_ms);
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT s.id FROM series AS s JOIN entities AS e ON e.id = s.entity \
+             WHERE e.kind = $1 ORDER BY s.id",
+        )
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut removed = 0u64;
+        // One transaction per series keeps each one short.
+        for id in ids {
+            // Roll up what is still pending below the horizon before its raw rows go.
+            self.compact_range(id, i64::MIN, horizon).await?;
+            let mut tx = self.pool.begin().await?;
+            // The horizon moves first and under the compaction lock, so a compaction running
+            // concurrently either finished before (and its work is kept) or sees the horizon.
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(COMPACT_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE series SET retained_before = GREATEST(COALESCE(retained_before, $2), $2) \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(horizon)
+            .execute(&mut *tx)
+            .await?;
+            removed += sqlx::query("DELETE FROM history WHERE series = $1 AND ts < $2")
+                .bind(id)
+                .bind(horizon)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            // 1m buckets of the hour holding the horizon stay, so that hour can still be
+            // recomputed whole from minutes if a reading arrives after the horizon.
+            sqlx::query("DELETE FROM rollup_1m WHERE series = $1 AND bucket < $2")
+                .bind(id)
+                .bind(hour)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(removed)
+    }
+
+    async fn count_history(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM history")
+            .fetch_one(&self.pool)
+            .await?;
+        count(n)
+    }
+}

@@ -1,0 +1,1676 @@
+//! One conformance suite, run against both backends.
+//!
+//! Each case is an `async fn case_xxx(store: Arc<dyn Store>)` written once; the
+//! [`conformance!`] macro generates `sqlite::case_xxx` (a fresh file in a temporary directory)
+//! and `postgres::case_xxx` (a fresh database on the server named by
+//! `ZHICHENG_TEST_POSTGRES_URL`, dropped afterwards; the test is skipped when the variable is
+//! unset). Stores arrive un-migrated; cases call [`ready`] first.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection};
+use zhicheng_model::{
+    BBox, Department, Entity, EntityQuery, EntityStatus, Grid, Kind, Region, RegionLevel, Step,
+};
+use zhicheng_store::{
+    AuditEntry, Backend, DeviceToken, Error, Point, RollupPoint, Series, Session, Store,
+    UserRecord, WriteStats,
+};
+
+// ---------------------------------------------------------------- harness
+
+async fn run_sqlite<F, Fut>(case: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("zhicheng.db").display());
+    let store = zhicheng_store::open(&url).await.expect("open sqlite");
+    assert_eq!(store.backend(), Backend::Sqlite);
+    case(store.clone()).await;
+    store.close().await;
+}
+
+fn random_hex() -> String {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(SEQ.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    format!("{:016x}", h.finish())
+}
+
+/// `url` with its database replaced by `db`.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[host_start..]
+        .find('/')
+        .map_or(base.len(), |i| host_start + i);
+    let mut out = format!("{}/{db}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+async fn run_postgres<F, Fut>(case: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Ok(server) = std::env::var("ZHICHENG_TEST_POSTGRES_URL") else {
+        eprintln!("skipping: ZHICHENG_TEST_POSTGRES_URL not set");
+        return;
+    };
+    let name = format!("zc_t_{}", random_hex());
+    let mut admin = PgConnection::connect(&server)
+        .await
+        .expect("connect to ZHICHENG_TEST_POSTGRES_URL");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let store = zhicheng_store::open(&with_database(&server, &name))
+        .await
+        .expect("open postgres");
+    assert_eq!(store.backend(), Backend::Postgres);
+    // Run the case as a task so that a failure still lets us drop the database.
+    let outcome = tokio::spawn(case(store.clone())).await;
+    store.close().await;
+    drop(store);
+    if let Err(e) = admin
+        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+        .await
+    {
+        eprintln!("could not drop test database {name}: {e}");
+    }
+    if let Err(e) = outcome {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        panic!("case did not finish: {e}");
+    }
+}
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::run_sqlite(super::$case).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::run_postgres(super::$case).await
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    case_migrations,
+    case_ping,
+    case_regions,
+    case_departments,
+    case_grids,
+    case_kinds,
+    case_entity_crud,
+    case_insert_entities_all_or_nothing,
+    case_list_entities_filters,
+    case_list_entities_pagination,
+    case_users_and_sessions,
+    case_device_tokens,
+    case_audit,
+    case_ensure_series,
+    case_write_batch_idempotent,
+    case_write_batch_large,
+    case_values_round_trip_exactly,
+    case_non_finite_values_refused,
+    case_latest_moves_forward,
+    case_history_raw_range,
+    case_rollups_by_hand,
+    case_rollup_ranges,
+    case_compact_rollups_counts,
+    case_retention_by_kind,
+    case_delete_entity_cascades,
+    case_concurrent_writes_and_compaction,
+);
+
+// ---------------------------------------------------------------- fixtures
+
+async fn ready(store: &Arc<dyn Store>) {
+    store.migrate().await.expect("migrate");
+}
+
+fn region(code: &str, name: &str) -> Region {
+    let mut r = Region {
+        code: code.into(),
+        name: name.into(),
+        name_en: None,
+        level: RegionLevel::County,
+        parent: None,
+        geometry: None,
+    };
+    r.validate().expect("valid region");
+    r
+}
+
+fn department(id: &str) -> Department {
+    Department {
+        id: id.into(),
+        name: format!("部门 {id}"),
+        name_en: Some(format!("Dept {id}")),
+        region: Some("370323".into()),
+    }
+}
+
+fn square(lon: f64, lat: f64, size: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[
+        [lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]
+    ]]})
+}
+
+fn grid(id: &str, region: &str, departments: &[&str]) -> Grid {
+    Grid {
+        id: id.into(),
+        name: format!("网格 {id}"),
+        region: region.into(),
+        departments: departments.iter().map(|d| d.to_string()).collect(),
+        geometry: square(118.1, 36.1, 0.01),
+    }
+}
+
+fn kind(id: &str) -> Kind {
+    serde_json::from_value(json!({
+        "id": id,
+        "name": format!("类型 {id}"),
+        "attributes": [{"name": "height_m", "type": "number", "unit": "m"}],
+        "metrics": [{"name": "pm25", "unit": "µg/m³"}, {"name": "on", "type": "boolean"}],
+        "retention_days": 30
+    }))
+    .expect("valid kind")
+}
+
+fn entity(id: &str, kind: &str, department: &str, region: &str) -> Entity {
+    Entity {
+        id: id.into(),
+        kind: kind.into(),
+        name: format!("设施 {id}"),
+        department: department.into(),
+        region: region.into(),
+        geometry: Some(json!({"type": "Point", "coordinates": [118.17, 36.18]})),
+        attributes: json!({"height_m": 3.5})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        status: EntityStatus::Active,
+        created_ms: 1_700_000_000_000,
+        updated_ms: 1_700_000_000_000,
+    }
+}
+
+fn user(name: &str, department: Option<&str>) -> UserRecord {
+    UserRecord {
+        username: name.into(),
+        display_name: format!("User {name}"),
+        role: if department.is_some() {
+            "department"
+        } else {
+            "admin"
+        }
+        .into(),
+        department: department.map(str::to_string),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        disabled: false,
+        created_ms: 1_700_000_000_000,
+    }
+}
+
+fn pt(series: i64, ts: i64, value: f64) -> Point {
+    Point { series, ts, value }
+}
+
+async fn one_series(store: &Arc<dyn Store>, entity: &str, metric: &str) -> i64 {
+    store
+        .ensure_series(&[(entity.to_string(), metric.to_string())])
+        .await
+        .expect("ensure series")[0]
+        .id
+}
+
+fn rp(ts: i64, min: f64, max: f64, sum: f64, count: i64) -> RollupPoint {
+    RollupPoint {
+        ts,
+        min,
+        max,
+        avg: sum / count as f64,
+        count,
+    }
+}
+
+fn ids(page: &[Entity]) -> Vec<&str> {
+    page.iter().map(|e| e.id.as_str()).collect()
+}
+
+async fn list_ids(store: &Arc<dyn Store>, q: EntityQuery) -> Vec<String> {
+    let page = store.list_entities(&q).await.expect("list entities");
+    assert!(page.next_cursor.is_none(), "expected one page for {q:?}");
+    page.items.into_iter().map(|e| e.id).collect()
+}
+
+// 2026-11-22T16:00:00Z = 2026-11-23T00:00:00+08:00: a China day starts here.
+const DAY: i64 = 1_795_363_200_000;
+const MIN: i64 = 60_000;
+const HOUR: i64 = 3_600_000;
+
+// ---------------------------------------------------------------- cases
+
+async fn case_migrations(store: Arc<dyn Store>) {
+    let before = store.migration_status().await.expect("status before");
+    assert!(before.applied.is_empty());
+    assert_eq!(before.pending, vec![1]);
+    let after = store.migrate().await.expect("migrate");
+    assert_eq!(after.applied, vec![1]);
+    assert!(after.pending.is_empty());
+    // Re-running is a no-op.
+    assert_eq!(store.migrate().await.expect("migrate again"), after);
+    assert_eq!(store.migration_status().await.expect("status"), after);
+}
+
+async fn case_ping(store: Arc<dyn Store>) {
+    store.ping().await.expect("ping before migrations");
+    ready(&store).await;
+    store.ping().await.expect("ping");
+}
+
+async fn case_regions(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let mut county = region("370323", "沂源县");
+    county.geometry = Some(square(118.0, 36.0, 0.5));
+    let town = region("370323100", "南麻街道");
+    store.put_region(&town).await.expect("put town");
+    store.put_region(&county).await.expect("put county");
+    assert_eq!(
+        store.get_region("370323").await.unwrap(),
+        Some(county.clone())
+    );
+    assert_eq!(
+        store.get_region("370323100").await.unwrap().unwrap().level,
+        RegionLevel::Town
+    );
+    assert_eq!(store.get_region("999999").await.unwrap(), None);
+
+    // Upsert.
+    county.name_en = Some("Yiyuan".into());
+    store.put_region(&county).await.expect("upsert county");
+    let all = store.list_regions().await.unwrap();
+    assert_eq!(all, vec![county.clone(), town.clone()]);
+
+    // A county with a town below it cannot go.
+    assert!(matches!(
+        store.delete_region("370323").await,
+        Err(Error::Conflict(_))
+    ));
+    // Nor a town with a grid or an entity in it (or below it).
+    store
+        .put_grid(&grid("g1", "370323100", &["dept"]))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.delete_region("370323100").await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(store.delete_grid("g1").await.unwrap());
+    store
+        .insert_entity(&entity("e1", "k", "dept", "370323100201"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.delete_region("370323100").await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(store.delete_entity("e1").await.unwrap());
+    // A neighbour's code sharing digits is not a child.
+    store
+        .put_region(&region("370323101", "悦庄镇"))
+        .await
+        .unwrap();
+    assert!(store.delete_region("370323100").await.expect("delete town"));
+    assert!(!store
+        .delete_region("370323100")
+        .await
+        .expect("delete again"));
+    assert!(store.delete_region("370323101").await.unwrap());
+    assert!(store.delete_region("370323").await.expect("delete county"));
+    assert!(store.list_regions().await.unwrap().is_empty());
+}
+
+async fn case_departments(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let mut d = department("eco-env");
+    store.put_department(&d).await.unwrap();
+    store.put_department(&department("bigdata")).await.unwrap();
+    d.name = "生态环境分局".into();
+    d.region = None;
+    store.put_department(&d).await.expect("upsert");
+    assert_eq!(
+        store.get_department("eco-env").await.unwrap(),
+        Some(d.clone())
+    );
+    let ids: Vec<String> = store
+        .list_departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(ids, vec!["bigdata", "eco-env"]);
+
+    store
+        .insert_entity(&entity("air-1", "air", "eco-env", "370323"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.delete_department("eco-env").await,
+        Err(Error::Conflict(_))
+    ));
+    store.delete_entity("air-1").await.unwrap();
+    store.put_user(&user("li", Some("eco-env"))).await.unwrap();
+    assert!(matches!(
+        store.delete_department("eco-env").await,
+        Err(Error::Conflict(_))
+    ));
+    store.delete_user("li").await.unwrap();
+    assert!(store.delete_department("eco-env").await.expect("delete"));
+    assert!(!store.delete_department("eco-env").await.unwrap());
+    assert_eq!(store.get_department("eco-env").await.unwrap(), None);
+}
+
+async fn case_grids(store: Arc<dyn Store>) {
+    ready(&store).await;
+    // Departments keep their order, including the owner listed first.
+    let mut g1 = grid("370323100-g01", "370323100", &["zz", "aa", "mm"]);
+    let g2 = grid("370323101-g01", "370323101", &[]);
+    let g3 = grid("370324100-g01", "370324100", &["aa"]);
+    for g in [&g1, &g2, &g3] {
+        store.put_grid(g).await.expect("put grid");
+    }
+    assert_eq!(store.get_grid(&g1.id).await.unwrap(), Some(g1.clone()));
+    assert_eq!(
+        store.list_grids(None).await.unwrap(),
+        vec![g1.clone(), g2.clone(), g3.clone()]
+    );
+    assert_eq!(
+        store.list_grids(Some("370323")).await.unwrap(),
+        vec![g1.clone(), g2.clone()]
+    );
+    assert_eq!(
+        store.list_grids(Some("370323101")).await.unwrap(),
+        vec![g2.clone()]
+    );
+    assert!(store.list_grids(Some("370325")).await.unwrap().is_empty());
+
+    // Upsert replaces the departments.
+    g1.departments = vec!["bb".into()];
+    g1.name = "第一网格".into();
+    store.put_grid(&g1).await.expect("upsert grid");
+    assert_eq!(store.get_grid(&g1.id).await.unwrap(), Some(g1.clone()));
+
+    assert!(store.delete_grid(&g1.id).await.unwrap());
+    assert!(!store.delete_grid(&g1.id).await.unwrap());
+    assert_eq!(store.get_grid(&g1.id).await.unwrap(), None);
+    assert_eq!(store.list_grids(None).await.unwrap(), vec![g2, g3]);
+}
+
+async fn case_kinds(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let mut k = kind("air_station");
+    store.put_kind(&k).await.unwrap();
+    store.put_kind(&kind("streetlight")).await.unwrap();
+    assert_eq!(
+        store.get_kind("air_station").await.unwrap(),
+        Some(k.clone())
+    );
+    k.retention_days = None;
+    k.metrics.pop();
+    store.put_kind(&k).await.expect("upsert");
+    assert_eq!(
+        store.get_kind("air_station").await.unwrap(),
+        Some(k.clone())
+    );
+    let ids: Vec<String> = store
+        .list_kinds()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(ids, vec!["air_station", "streetlight"]);
+
+    store
+        .insert_entity(&entity("air-1", "air_station", "eco", "370323"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.delete_kind("air_station").await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(store.delete_kind("streetlight").await.unwrap());
+    store.delete_entity("air-1").await.unwrap();
+    assert!(store.delete_kind("air_station").await.unwrap());
+    assert!(!store.delete_kind("air_station").await.unwrap());
+    assert!(store.list_kinds().await.unwrap().is_empty());
+}
+
+async fn case_entity_crud(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let mut e = entity("air-0001", "air_station", "eco-env", "370323100");
+    e.status = EntityStatus::Planned;
+    store.insert_entity(&e).await.expect("insert");
+    assert_eq!(store.get_entity("air-0001").await.unwrap(), Some(e.clone()));
+    assert_eq!(store.get_entity("nope").await.unwrap(), None);
+
+    match store.insert_entity(&e).await {
+        Err(Error::Conflict(msg)) => assert!(msg.contains("air-0001"), "{msg}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+
+    // Update replaces everything but the creation time.
+    let mut changed = e.clone();
+    changed.name = "新名字".into();
+    changed.geometry = None;
+    changed.attributes.clear();
+    changed.status = EntityStatus::Retired;
+    changed.created_ms = 1;
+    changed.updated_ms = e.updated_ms + 1000;
+    assert!(store.update_entity(&changed).await.expect("update"));
+    let stored = store
+        .get_entity("air-0001")
+        .await
+        .unwrap()
+        .expect("still there");
+    assert_eq!(stored.created_ms, e.created_ms);
+    changed.created_ms = e.created_ms;
+    assert_eq!(stored, changed);
+    let mut ghost = e.clone();
+    ghost.id = "ghost".into();
+    assert!(!store.update_entity(&ghost).await.unwrap());
+    assert_eq!(store.get_entity("ghost").await.unwrap(), None);
+
+    store
+        .insert_entity(&entity("light-1", "streetlight", "urban", "370323"))
+        .await
+        .unwrap();
+    assert_eq!(store.count_entities(None).await.unwrap(), 2);
+    assert_eq!(store.count_entities(Some("streetlight")).await.unwrap(), 1);
+    assert_eq!(store.count_entities(Some("nothing")).await.unwrap(), 0);
+
+    assert!(store.delete_entity("air-0001").await.unwrap());
+    assert!(!store.delete_entity("air-0001").await.unwrap());
+    assert_eq!(store.count_entities(None).await.unwrap(), 1);
+}
+
+async fn case_insert_entities_all_or_nothing(store: Arc<dyn Store>) {
+    ready(&store).await;
+    store
+        .insert_entity(&entity("b-0500", "k", "d", "370323"))
+        .await
+        .unwrap();
+    // 1200 entities (more than one statement's worth), one of which exists already.
+    let batch: Vec<Entity> = (0..1200)
+        .map(|i| entity(&format!("b-{i:04}"), "k", "d", "370323"))
+        .collect();
+    match store.insert_entities(&batch).await {
+        Err(Error::Conflict(msg)) => assert!(msg.contains("b-0500"), "{msg}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(
+        store.count_entities(None).await.unwrap(),
+        1,
+        "nothing imported"
+    );
+
+    // A batch that repeats an id is refused whole too.
+    let twice = vec![
+        entity("c-1", "k", "d", "370323"),
+        entity("c-2", "k", "d", "370323"),
+        entity("c-1", "k", "d", "370323"),
+    ];
+    match store.insert_entities(&twice).await {
+        Err(Error::Conflict(msg)) => assert!(msg.contains("c-1"), "{msg}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(store.count_entities(None).await.unwrap(), 1);
+
+    let good: Vec<Entity> = batch.into_iter().filter(|e| e.id != "b-0500").collect();
+    store.insert_entities(&good).await.expect("import");
+    assert_eq!(store.count_entities(None).await.unwrap(), 1200);
+    assert_eq!(
+        store.get_entity("b-1199").await.unwrap(),
+        Some(good[1198].clone())
+    );
+    store.insert_entities(&[]).await.expect("empty import");
+}
+
+async fn case_list_entities_filters(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let mut es = vec![
+        entity("air-1", "air", "eco", "370323"),
+        entity("air-2", "air", "eco", "370323100"),
+        entity("air-3", "air", "eco", "370323100201"),
+        entity("light-1", "light", "urban", "370323101"),
+        entity("light-2", "light", "urban", "370324100"),
+        entity("park-1", "parking", "urban", "3703231"),
+    ];
+    // Geometry: a point, a polygon, and one without geometry.
+    es[0].geometry = Some(json!({"type": "Point", "coordinates": [118.10, 36.10]}));
+    es[1].geometry = Some(square(118.0, 36.0, 0.5));
+    es[2].geometry = None;
+    es[3].geometry = Some(json!({"type": "Point", "coordinates": [119.0, 37.0]}));
+    es[4].geometry =
+        Some(json!({"type": "LineString", "coordinates": [[118.3, 35.0], [118.3, 35.5]]}));
+    // Names with LIKE wildcards and mixed case.
+    es[0].name = "PM2.5 站 50% North".into();
+    es[1].name = "南麻 a_b 站".into();
+    es[2].name = "南麻 axb 站".into();
+    es[3].name = "Street Light".into();
+    store.insert_entities(&es).await.unwrap();
+
+    let q = |f: fn(&mut EntityQuery)| {
+        let mut q = EntityQuery::default();
+        f(&mut q);
+        q
+    };
+    assert_eq!(
+        list_ids(&store, q(|q| q.kind = Some("air".into()))).await,
+        vec!["air-1", "air-2", "air-3"]
+    );
+    assert_eq!(
+        list_ids(&store, q(|q| q.department = Some("urban".into()))).await,
+        vec!["light-1", "light-2", "park-1"]
+    );
+    // Region: itself and every code below it, by prefix.
+    assert_eq!(
+        list_ids(&store, q(|q| q.region = Some("370323".into()))).await,
+        vec!["air-1", "air-2", "air-3", "light-1", "park-1"]
+    );
+    assert_eq!(
+        list_ids(&store, q(|q| q.region = Some("370323100".into()))).await,
+        vec!["air-2", "air-3"]
+    );
+    assert_eq!(
+        list_ids(&store, q(|q| q.region = Some("370324".into()))).await,
+        vec!["light-2"]
+    );
+    assert!(list_ids(&store, q(|q| q.region = Some("37032310".into())))
+        .await
+        .contains(&"air-2".to_string()));
+    // BBox: intersects the stored box; no geometry never matches.
+    let bbox = |s: &str| BBox::parse(s).expect("bbox");
+    let near = bbox("118.05,36.05,118.15,36.15");
+    assert_eq!(
+        list_ids(
+            &store,
+            EntityQuery {
+                bbox: Some(near),
+                ..Default::default()
+            }
+        )
+        .await,
+        vec!["air-1", "air-2"]
+    );
+    let line = bbox("118.29,35.2,118.31,35.3");
+    assert_eq!(
+        list_ids(
+            &store,
+            EntityQuery {
+                bbox: Some(line),
+                ..Default::default()
+            }
+        )
+        .await,
+        vec!["light-2"]
+    );
+    let world = bbox("-180,-90,180,90");
+    let all_geo = list_ids(
+        &store,
+        EntityQuery {
+            bbox: Some(world),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(!all_geo.contains(&"air-3".to_string()));
+    assert_eq!(all_geo.len(), 5);
+    let empty = bbox("100,10,100.5,10.5");
+    assert!(list_ids(
+        &store,
+        EntityQuery {
+            bbox: Some(empty),
+            ..Default::default()
+        }
+    )
+    .await
+    .is_empty());
+    // Text: substring of id or name, ASCII case-insensitive, wildcards literal.
+    let text = |t: &str| EntityQuery {
+        text: Some(t.into()),
+        ..Default::default()
+    };
+    assert_eq!(list_ids(&store, text("50%")).await, vec!["air-1"]);
+    assert_eq!(list_ids(&store, text("a_b")).await, vec!["air-2"]);
+    assert_eq!(list_ids(&store, text("%")).await, vec!["air-1"]);
+    assert_eq!(list_ids(&store, text("_")).await, vec!["air-2"]);
+    assert_eq!(list_ids(&store, text("STREET")).await, vec!["light-1"]);
+    assert_eq!(
+        list_ids(&store, text("LIGHT-")).await,
+        vec!["light-1", "light-2"]
+    );
+    assert_eq!(list_ids(&store, text("南麻")).await, vec!["air-2", "air-3"]);
+    assert_eq!(list_ids(&store, text("pm2.5")).await, vec!["air-1"]);
+    assert!(list_ids(&store, text("nothing")).await.is_empty());
+    // Filters combine.
+    let combined = EntityQuery {
+        kind: Some("air".into()),
+        region: Some("370323100".into()),
+        text: Some("站".into()),
+        bbox: Some(near),
+        ..Default::default()
+    };
+    assert_eq!(list_ids(&store, combined).await, vec!["air-2"]);
+    // Cursor alone.
+    assert_eq!(
+        list_ids(
+            &store,
+            EntityQuery {
+                after: Some("light-1".into()),
+                ..Default::default()
+            }
+        )
+        .await,
+        vec!["light-2", "park-1"]
+    );
+}
+
+async fn case_list_entities_pagination(store: Arc<dyn Store>) {
+    ready(&store).await;
+    // Ids whose byte order differs from a locale's: upper case, digits, - _ . :
+    let mut all: Vec<String> = (0..1003).map(|i| format!("e-{i:04}")).collect();
+    all.extend(
+        ["A-1", "Z.9", "_x", "a:b", "e_0001", "e.5", "0", "E-0001"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    let es: Vec<Entity> = all
+        .iter()
+        .enumerate()
+        .map(|(i, id)| entity(id, if i % 3 == 0 { "even" } else { "odd" }, "d", "370323"))
+        .collect();
+    store.insert_entities(&es).await.unwrap();
+    let mut expected = all.clone();
+    expected.sort(); // Rust's String order is bytewise.
+
+    // Walk every page.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .list_entities(&EntityQuery {
+                after: cursor.clone(),
+                limit: 7,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        pages += 1;
+        assert!(page.items.len() <= 7);
+        seen.extend(page.items.iter().map(|e| e.id.clone()));
+        match page.next_cursor {
+            Some(c) => {
+                assert_eq!(Some(c.as_str()), ids(&page.items).last().copied());
+                cursor = Some(c);
+            }
+            None => break,
+        }
+        assert!(pages < 1000, "pagination does not end");
+    }
+    assert_eq!(seen, expected, "every entity once, in id order");
+    assert_eq!(pages, expected.len().div_ceil(7));
+
+    // Exactly a page's worth left: the last page may announce a next one, which is empty.
+    let mut filtered = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_entities(&EntityQuery {
+                kind: Some("even".into()),
+                after: cursor.clone(),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        filtered.extend(page.items.into_iter().map(|e| e.id));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let mut want: Vec<String> = all.iter().step_by(3).cloned().collect();
+    want.sort();
+    assert_eq!(filtered, want);
+
+    // Limits: 0 means 100, above 1000 is clamped.
+    let page = store.list_entities(&EntityQuery::default()).await.unwrap();
+    assert_eq!(page.items.len(), 100);
+    assert_eq!(page.next_cursor.as_deref(), Some(expected[99].as_str()));
+    let page = store
+        .list_entities(&EntityQuery {
+            limit: 5000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1000);
+    assert!(page.next_cursor.is_some());
+}
+
+async fn case_users_and_sessions(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let mut admin = user("admin", None);
+    let li = user("li", Some("eco-env"));
+    store.put_user(&li).await.unwrap();
+    store.put_user(&admin).await.unwrap();
+    assert_eq!(store.get_user("li").await.unwrap(), Some(li.clone()));
+    admin.disabled = true;
+    admin.display_name = "管理员".into();
+    store.put_user(&admin).await.expect("upsert");
+    assert_eq!(
+        store.list_users().await.unwrap(),
+        vec![admin.clone(), li.clone()]
+    );
+    assert_eq!(store.get_user("nobody").await.unwrap(), None);
+
+    let s = |hash: &str, who: &str, expires: i64| Session {
+        token_hash: hash.into(),
+        username: who.into(),
+        created_ms: 1000,
+        expires_ms: expires,
+    };
+    store.create_session(&s("h1", "li", 5_000)).await.unwrap();
+    store.create_session(&s("h2", "li", 10_000)).await.unwrap();
+    store
+        .create_session(&s("h3", "admin", 2_000))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.create_session(&s("h1", "admin", 1)).await,
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(
+        store.get_session("h1").await.unwrap(),
+        Some(s("h1", "li", 5_000))
+    );
+    store.delete_session("h1").await.unwrap();
+    store
+        .delete_session("h1")
+        .await
+        .expect("deleting twice is fine");
+    assert_eq!(store.get_session("h1").await.unwrap(), None);
+    // Expired ones (strictly before now) go.
+    assert_eq!(store.delete_expired_sessions(2_000).await.unwrap(), 0);
+    assert_eq!(store.delete_expired_sessions(2_001).await.unwrap(), 1);
+    assert_eq!(store.get_session("h3").await.unwrap(), None);
+    // Deleting a user ends their sessions.
+    assert!(store.delete_user("li").await.unwrap());
+    assert!(!store.delete_user("li").await.unwrap());
+    assert_eq!(store.get_session("h2").await.unwrap(), None);
+    assert_eq!(store.list_users().await.unwrap(), vec![admin]);
+}
+
+async fn case_device_tokens(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let t = |id: &str, entity: &str, hash: &str| DeviceToken {
+        id: id.into(),
+        entity: entity.into(),
+        token_hash: hash.into(),
+        created_ms: 1_700_000_000_000,
+        created_by: "admin".into(),
+    };
+    store
+        .create_device_token(&t("t2", "air-1", "h2"))
+        .await
+        .unwrap();
+    store
+        .create_device_token(&t("t1", "air-1", "h1"))
+        .await
+        .unwrap();
+    store
+        .create_device_token(&t("t3", "air-2", "h3"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.create_device_token(&t("t4", "air-2", "h1")).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store.create_device_token(&t("t1", "air-2", "h9")).await,
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(
+        store.list_device_tokens(Some("air-1")).await.unwrap(),
+        vec![t("t1", "air-1", "h1"), t("t2", "air-1", "h2")]
+    );
+    assert_eq!(store.list_device_tokens(None).await.unwrap().len(), 3);
+    assert!(store
+        .list_device_tokens(Some("none"))
+        .await
+        .unwrap()
+        .is_empty());
+    // Revoking needs the right entity.
+    assert!(!store.revoke_device_token("air-2", "t1").await.unwrap());
+    assert!(store.revoke_device_token("air-1", "t1").await.unwrap());
+    assert!(!store.revoke_device_token("air-1", "t1").await.unwrap());
+    assert_eq!(
+        store.list_device_tokens(Some("air-1")).await.unwrap(),
+        vec![t("t2", "air-1", "h2")]
+    );
+}
+
+async fn case_audit(store: Arc<dyn Store>) {
+    ready(&store).await;
+    for i in 0..5 {
+        store
+            .append_audit(&AuditEntry {
+                id: 0,
+                ts: 1000 + i,
+                actor: "admin".into(),
+                action: "entity.delete".into(),
+                target: format!("e{i}"),
+                detail: json!({"n": i}).to_string(),
+            })
+            .await
+            .unwrap();
+    }
+    let all = store.list_audit(100, None).await.unwrap();
+    assert_eq!(all.len(), 5);
+    let targets: Vec<&str> = all.iter().map(|a| a.target.as_str()).collect();
+    assert_eq!(targets, vec!["e4", "e3", "e2", "e1", "e0"]);
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id), "ids increase");
+    assert_eq!(all[0].ts, 1004);
+    assert_eq!(all[0].detail, r#"{"n":4}"#);
+    let first = store.list_audit(2, None).await.unwrap();
+    assert_eq!(first, all[..2].to_vec());
+    let next = store.list_audit(2, Some(first[1].id)).await.unwrap();
+    assert_eq!(next, all[2..4].to_vec());
+    assert!(store
+        .list_audit(10, Some(all[4].id))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn case_ensure_series(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let k = |e: &str, m: &str| (e.to_string(), m.to_string());
+    let first = store
+        .ensure_series(&[k("air-1", "pm25"), k("air-1", "pm10"), k("air-2", "pm25")])
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 3);
+    assert_eq!(
+        (first[0].entity.as_str(), first[0].metric.as_str()),
+        ("air-1", "pm25")
+    );
+    assert_eq!(
+        (first[1].entity.as_str(), first[1].metric.as_str()),
+        ("air-1", "pm10")
+    );
+    let distinct: HashSet<i64> = first.iter().map(|s| s.id).collect();
+    assert_eq!(distinct.len(), 3);
+
+    // Idempotent, in the order asked, with repeats and a new key mixed in.
+    let again = store
+        .ensure_series(&[
+            k("air-2", "pm25"),
+            k("air-3", "no2"),
+            k("air-1", "pm25"),
+            k("air-2", "pm25"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(again[0], first[2]);
+    assert_eq!(again[2], first[0]);
+    assert_eq!(again[3], first[2]);
+    assert!(!distinct.contains(&again[1].id));
+    assert!(store.ensure_series(&[]).await.unwrap().is_empty());
+
+    let mut listed = store.list_series().await.unwrap();
+    listed.sort_by_key(|s| s.id);
+    let mut want: Vec<Series> = first.clone();
+    want.push(again[1].clone());
+    want.sort_by_key(|s| s.id);
+    assert_eq!(listed, want);
+}
+
+async fn case_write_batch_idempotent(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let a = one_series(&store, "air-1", "pm25").await;
+    let b = one_series(&store, "air-2", "pm25").await;
+    let batch: Vec<Point> = (0..100)
+        .flat_map(|i| {
+            [
+                pt(a, DAY + i * 15_000, i as f64),
+                pt(b, DAY + i * 15_000, -(i as f64)),
+            ]
+        })
+        .collect();
+    let stats = store.write_batch(&batch).await.unwrap();
+    assert_eq!(
+        stats,
+        WriteStats {
+            inserted: 200,
+            duplicates: 0
+        }
+    );
+    assert_eq!(store.count_history().await.unwrap(), 200);
+
+    // Replaying is a no-op.
+    let stats = store.write_batch(&batch).await.unwrap();
+    assert_eq!(
+        stats,
+        WriteStats {
+            inserted: 0,
+            duplicates: 200
+        }
+    );
+    assert_eq!(store.count_history().await.unwrap(), 200);
+
+    // Duplicates within a batch: the first one given wins.
+    let stats = store
+        .write_batch(&[pt(a, 5, 1.0), pt(a, 5, 2.0), pt(a, DAY, 99.0)])
+        .await
+        .unwrap();
+    assert_eq!(
+        stats,
+        WriteStats {
+            inserted: 1,
+            duplicates: 2
+        }
+    );
+    assert_eq!(
+        store.history_raw(a, 0, 10, 10).await.unwrap(),
+        vec![(5, 1.0)]
+    );
+    assert_eq!(
+        store.history_raw(a, DAY, DAY + 1, 10).await.unwrap(),
+        vec![(DAY, 0.0)]
+    );
+    assert_eq!(store.write_batch(&[]).await.unwrap(), WriteStats::default());
+}
+
+async fn case_write_batch_large(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let keys: Vec<(String, String)> = (0..500)
+        .map(|i| (format!("e-{i}"), "v".to_string()))
+        .collect();
+    let series = store.ensure_series(&keys).await.unwrap();
+    let batch: Vec<Point> = (0..100)
+        .flat_map(|t| {
+            series
+                .iter()
+                .map(move |s| pt(s.id, DAY + t * 1000, (s.id * t) as f64))
+        })
+        .collect();
+    assert_eq!(batch.len(), 50_000);
+    let stats = store.write_batch(&batch).await.unwrap();
+    assert_eq!(stats.inserted, 50_000);
+    assert_eq!(store.count_history().await.unwrap(), 50_000);
+    let stats = store.write_batch(&batch).await.unwrap();
+    assert_eq!(
+        stats,
+        WriteStats {
+            inserted: 0,
+            duplicates: 50_000
+        }
+    );
+    let latest = store.list_latest().await.unwrap();
+    assert_eq!(latest.len(), 500);
+    assert!(latest
+        .iter()
+        .all(|l| l.ts == DAY + 99_000 && l.value == (l.series * 99) as f64));
+    // 100 s of readings span two minutes per series.
+    let mut folded = 0;
+    loop {
+        let n = store.compact_rollups(300).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        folded += n;
+    }
+    assert_eq!(folded, 1000);
+    let s = series[7].id;
+    let r = store
+        .history_rollup(s, Step::Minute, DAY, DAY + 2 * MIN)
+        .await
+        .unwrap();
+    let sum0: f64 = (0..60).map(|t| (s * t) as f64).sum();
+    let sum1: f64 = (60..100).map(|t| (s * t) as f64).sum();
+    assert_eq!(
+        r,
+        vec![
+            rp(DAY, 0.0, (s * 59) as f64, sum0, 60),
+            rp(DAY + MIN, (s * 60) as f64, (s * 99) as f64, sum1, 40)
+        ]
+    );
+}
+
+async fn case_values_round_trip_exactly(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let s = one_series(&store, "e", "m").await;
+    let mut values = vec![
+        0.1,
+        1.0 / 3.0,
+        -2.5e-8,
+        123_456_789.123_456_79,
+        1e300,
+        -1e300,
+        f64::MIN_POSITIVE,
+        5e-324,
+        1e300,
+        0.0,
+        -1.0,
+        9_007_199_254_740_993.0,
+        std::f64::consts::PI,
+    ];
+    // And a spread of awkward decimals.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..2000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let v = f64::from_bits(x);
+        if v.is_finite() && v.abs() <= 1e300 {
+            values.push(v);
+        }
+    }
+    let batch: Vec<Point> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| pt(s, i as i64, *v))
+        .collect();
+    store.write_batch(&batch).await.unwrap();
+    let back = store.history_raw(s, 0, i64::MAX, usize::MAX).await.unwrap();
+    assert_eq!(back.len(), values.len());
+    for ((ts, got), want) in back.iter().zip(&values) {
+        assert_eq!(
+            got.to_bits(),
+            want.to_bits(),
+            "value at {ts}: {got:e} != {want:e}"
+        );
+    }
+    // Timestamps up to ±2^53 ms are stored; beyond, the batch is refused (bucket arithmetic).
+    let limit = 1i64 << 53;
+    let edge = [pt(s, -limit, 1.0), pt(s, limit, 2.0)];
+    assert_eq!(store.write_batch(&edge).await.unwrap().inserted, 2);
+    assert_eq!(
+        store.history_raw(s, i64::MIN, -limit + 1, 5).await.unwrap(),
+        vec![(-limit, 1.0)]
+    );
+    let latest = store.list_latest().await.unwrap();
+    assert_eq!((latest[0].ts, latest[0].value), (limit, 2.0));
+    assert!(store.write_batch(&[pt(s, i64::MAX, 1.0)]).await.is_err());
+    assert!(store.write_batch(&[pt(s, i64::MIN, 1.0)]).await.is_err());
+    // Query bounds may be anything.
+    for step in [Step::Minute, Step::Hour, Step::Day] {
+        let all = store
+            .history_rollup(s, step, i64::MIN, i64::MAX)
+            .await
+            .unwrap();
+        let n: i64 = all.iter().map(|r| r.count).sum();
+        assert_eq!(n as usize, values.len() + 2, "{step:?}");
+    }
+}
+
+async fn case_non_finite_values_refused(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let s = one_series(&store, "e", "m").await;
+    for bad in [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::MAX,
+        -1.1e300,
+    ] {
+        assert!(store
+            .write_batch(&[pt(s, 1, 1.0), pt(s, 2, bad)])
+            .await
+            .is_err());
+    }
+    assert_eq!(
+        store.count_history().await.unwrap(),
+        0,
+        "the whole batch is refused"
+    );
+}
+
+async fn case_latest_moves_forward(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let a = one_series(&store, "e", "a").await;
+    let b = one_series(&store, "e", "b").await;
+    store.write_batch(&[pt(a, 100, 1.0)]).await.unwrap();
+    store
+        .write_batch(&[pt(a, 50, 2.0), pt(b, 10, 7.0)])
+        .await
+        .unwrap();
+    let latest = store.list_latest().await.unwrap();
+    assert_eq!(latest.len(), 2);
+    let la = latest.iter().find(|l| l.series == a).expect("a");
+    assert_eq!(
+        (la.ts, la.value),
+        (100, 1.0),
+        "an older reading does not overwrite"
+    );
+    // A batch holding older and newer points keeps the newest.
+    store
+        .write_batch(&[pt(a, 300, 3.0), pt(a, 200, 4.0), pt(a, 250, 5.0)])
+        .await
+        .unwrap();
+    let latest = store.list_latest().await.unwrap();
+    let la = latest.iter().find(|l| l.series == a).expect("a");
+    assert_eq!((la.ts, la.value), (300, 3.0));
+    let lb = latest.iter().find(|l| l.series == b).expect("b");
+    assert_eq!((lb.ts, lb.value), (10, 7.0));
+}
+
+async fn case_history_raw_range(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let a = one_series(&store, "e", "a").await;
+    let b = one_series(&store, "e", "b").await;
+    // Written out of order.
+    let batch: Vec<Point> = [5, 1, 3, 2, 4, 0]
+        .iter()
+        .map(|i| pt(a, 1000 * i, *i as f64))
+        .chain([pt(b, 2000, 99.0)])
+        .collect();
+    store.write_batch(&batch).await.unwrap();
+    let r = store.history_raw(a, 1000, 4000, 100).await.unwrap();
+    assert_eq!(
+        r,
+        vec![(1000, 1.0), (2000, 2.0), (3000, 3.0)],
+        "[from, to), oldest first"
+    );
+    assert_eq!(store.history_raw(a, 1000, 4000, 2).await.unwrap().len(), 2);
+    assert_eq!(
+        store.history_raw(a, 999, 1001, 5).await.unwrap(),
+        vec![(1000, 1.0)]
+    );
+    assert!(store
+        .history_raw(a, 4000, 4000, 5)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .history_raw(a, 5000, 1000, 5)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.history_raw(b, 0, 10_000, 5).await.unwrap(),
+        vec![(2000, 99.0)]
+    );
+    assert!(store
+        .history_raw(a + b + 100, 0, 10_000, 5)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+/// Readings around a China-day boundary (16:00 UTC) and the roll-ups computed by hand.
+fn day_boundary_points(s: i64) -> Vec<Point> {
+    vec![
+        pt(s, DAY - 2 * MIN, 1.0),          // 15:58:00
+        pt(s, DAY - 2 * MIN + 30_000, 3.0), // 15:58:30
+        pt(s, DAY - MIN + 10_000, 5.0),     // 15:59:10
+        pt(s, DAY, 10.0),                   // 16:00:00, next China day
+        pt(s, DAY + MIN - 1, 20.0),         // 16:00:59.999
+        pt(s, DAY + HOUR + 5_000, 7.0),     // 17:00:05
+    ]
+}
+
+async fn check_day_boundary(store: &Arc<dyn Store>, s: i64, late: bool) {
+    // `late`: a reading of 0.0 at 16:00:30 arrived after compaction.
+    let (m_min, m_sum, m_n) = if late {
+        (0.0, 30.0, 3)
+    } else {
+        (10.0, 30.0, 2)
+    };
+    let minutes = store
+        .history_rollup(s, Step::Minute, DAY - HOUR, DAY + 2 * HOUR)
+        .await
+        .unwrap();
+    assert_eq!(
+        minutes,
+        vec![
+            rp(DAY - 2 * MIN, 1.0, 3.0, 4.0, 2),
+            rp(DAY - MIN, 5.0, 5.0, 5.0, 1),
+            rp(DAY, m_min, 20.0, m_sum, m_n),
+            rp(DAY + HOUR, 7.0, 7.0, 7.0, 1),
+        ]
+    );
+    let hours = store
+        .history_rollup(s, Step::Hour, DAY - HOUR, DAY + 2 * HOUR)
+        .await
+        .unwrap();
+    assert_eq!(
+        hours,
+        vec![
+            rp(DAY - HOUR, 1.0, 5.0, 9.0, 3),
+            rp(DAY, m_min, 20.0, m_sum, m_n),
+            rp(DAY + HOUR, 7.0, 7.0, 7.0, 1),
+        ]
+    );
+    let days = store
+        .history_rollup(s, Step::Day, DAY - 86_400_000, DAY + 86_400_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        days,
+        vec![
+            rp(DAY - 86_400_000, 1.0, 5.0, 9.0, 3),
+            rp(DAY, m_min.min(7.0), 20.0, m_sum + 7.0, m_n + 1),
+        ]
+    );
+}
+
+async fn case_rollups_by_hand(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let s = one_series(&store, "air-1", "pm25").await;
+    let other = one_series(&store, "air-2", "pm25").await;
+    store.write_batch(&day_boundary_points(s)).await.unwrap();
+    store.write_batch(&[pt(other, DAY, 1000.0)]).await.unwrap();
+
+    // Explicit compaction, in small steps.
+    assert_eq!(store.compact_rollups(2).await.unwrap(), 2);
+    assert_eq!(store.compact_rollups(100).await.unwrap(), 3);
+    assert_eq!(store.compact_rollups(100).await.unwrap(), 0);
+    check_day_boundary(&store, s, false).await;
+
+    // Replaying everything changes nothing, whether compacted by a read or explicitly.
+    let stats = store.write_batch(&day_boundary_points(s)).await.unwrap();
+    assert_eq!(stats.inserted, 0);
+    check_day_boundary(&store, s, false).await;
+    store.write_batch(&day_boundary_points(s)).await.unwrap();
+    assert_eq!(store.compact_rollups(100).await.unwrap(), 4);
+    check_day_boundary(&store, s, false).await;
+
+    // A late reading lands in an already-compacted bucket.
+    store
+        .write_batch(&[pt(s, DAY + 30_000, 0.0)])
+        .await
+        .unwrap();
+    check_day_boundary(&store, s, true).await;
+    // ...and is not counted twice when replayed.
+    store
+        .write_batch(&[pt(s, DAY + 30_000, 0.0)])
+        .await
+        .unwrap();
+    store.compact_rollups(100).await.unwrap();
+    check_day_boundary(&store, s, true).await;
+
+    // The other series is untouched by all this.
+    assert_eq!(
+        store
+            .history_rollup(other, Step::Day, DAY, DAY + 1)
+            .await
+            .unwrap(),
+        vec![rp(DAY, 1000.0, 1000.0, 1000.0, 1)]
+    );
+}
+
+async fn case_rollup_ranges(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let s = one_series(&store, "e", "m").await;
+    store.write_batch(&day_boundary_points(s)).await.unwrap();
+    // Without any explicit compaction, a read is complete.
+    // A bucket overlapping the start of the range is included.
+    assert_eq!(
+        store
+            .history_rollup(s, Step::Hour, DAY + 1, DAY + 2)
+            .await
+            .unwrap(),
+        vec![rp(DAY, 10.0, 20.0, 30.0, 2)]
+    );
+    // `to` is exclusive.
+    assert_eq!(
+        store
+            .history_rollup(s, Step::Hour, DAY - HOUR, DAY)
+            .await
+            .unwrap(),
+        vec![rp(DAY - HOUR, 1.0, 5.0, 9.0, 3)]
+    );
+    // A day asked for by a range inside it is complete, though its minutes were dirty.
+    assert_eq!(
+        store
+            .history_rollup(s, Step::Day, DAY + 2 * HOUR, DAY + 3 * HOUR)
+            .await
+            .unwrap(),
+        vec![rp(DAY, 7.0, 20.0, 37.0, 3)]
+    );
+    assert!(store
+        .history_rollup(s, Step::Day, DAY, DAY)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .history_rollup(s, Step::Minute, DAY + 2 * MIN, DAY + HOUR)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn case_compact_rollups_counts(store: Arc<dyn Store>) {
+    ready(&store).await;
+    assert_eq!(store.compact_rollups(10).await.unwrap(), 0);
+    let s = one_series(&store, "e", "m").await;
+    // 30 minutes, two readings each.
+    let batch: Vec<Point> = (0..60).map(|i| pt(s, DAY + i * 30_000, i as f64)).collect();
+    store.write_batch(&batch).await.unwrap();
+    assert_eq!(store.compact_rollups(0).await.unwrap(), 0);
+    assert_eq!(store.compact_rollups(25).await.unwrap(), 25);
+    assert_eq!(store.compact_rollups(25).await.unwrap(), 5);
+    assert_eq!(store.compact_rollups(25).await.unwrap(), 0);
+    let h = store
+        .history_rollup(s, Step::Hour, DAY, DAY + HOUR)
+        .await
+        .unwrap();
+    assert_eq!(h, vec![rp(DAY, 0.0, 59.0, (0..60).sum::<i64>() as f64, 60)]);
+}
+
+async fn case_retention_by_kind(store: Arc<dyn Store>) {
+    ready(&store).await;
+    store.put_kind(&kind("short")).await.unwrap();
+    store.put_kind(&kind("long")).await.unwrap();
+    store
+        .insert_entities(&[
+            entity("a", "short", "d", "370323"),
+            entity("b", "long", "d", "370323"),
+        ])
+        .await
+        .unwrap();
+    let sa = one_series(&store, "a", "pm25").await;
+    let sb = one_series(&store, "b", "pm25").await;
+    // One reading a minute for three hours from 16:00, value = minute number.
+    let start = DAY;
+    let batch: Vec<Point> = (0..180)
+        .flat_map(|m| {
+            [
+                pt(sa, start + m * MIN, m as f64),
+                pt(sb, start + m * MIN, m as f64),
+            ]
+        })
+        .collect();
+    store.write_batch(&batch).await.unwrap();
+    // Compact only part of it: retention must roll up the rest before deleting raw rows.
+    store.compact_rollups(50).await.unwrap();
+
+    // Cut at 17:30 (inside the second hour).
+    let cutoff = start + 90 * MIN;
+    let removed = store.apply_retention("short", cutoff).await.unwrap();
+    assert_eq!(removed, 90, "raw rows of `a` before the cutoff");
+    assert_eq!(store.count_history().await.unwrap(), 360 - 90);
+    assert_eq!(
+        store.history_raw(sa, 0, i64::MAX, 1).await.unwrap(),
+        vec![(cutoff, 90.0)]
+    );
+    assert_eq!(
+        store.history_raw(sb, 0, i64::MAX, 1).await.unwrap(),
+        vec![(start, 0.0)]
+    );
+    // 1m roll-ups of whole hours before the cutoff are gone; hours and days stay.
+    assert!(store
+        .history_rollup(sa, Step::Minute, start, start + HOUR)
+        .await
+        .unwrap()
+        .is_empty());
+    let sum = |r: std::ops::Range<i64>| r.sum::<i64>() as f64;
+    let hours = vec![
+        rp(start, 0.0, 59.0, sum(0..60), 60),
+        rp(start + HOUR, 60.0, 119.0, sum(60..120), 60),
+        rp(start + 2 * HOUR, 120.0, 179.0, sum(120..180), 60),
+    ];
+    assert_eq!(
+        store
+            .history_rollup(sa, Step::Hour, start, start + 3 * HOUR)
+            .await
+            .unwrap(),
+        hours
+    );
+    let day = vec![rp(start, 0.0, 179.0, sum(0..180), 180)];
+    assert_eq!(
+        store
+            .history_rollup(sa, Step::Day, start, start + 1)
+            .await
+            .unwrap(),
+        day
+    );
+    assert_eq!(
+        store
+            .history_rollup(sb, Step::Hour, start, start + 3 * HOUR)
+            .await
+            .unwrap(),
+        hours
+    );
+
+    // A new reading in the cut hour, after the cutoff, keeps that hour whole.
+    store
+        .write_batch(&[pt(sa, cutoff + 30_000, 1000.0)])
+        .await
+        .unwrap();
+    let h = store
+        .history_rollup(sa, Step::Hour, start + HOUR, start + HOUR + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        h,
+        vec![rp(start + HOUR, 60.0, 1000.0, sum(60..120) + 1000.0, 61)]
+    );
+    // A reading older than the horizon no longer changes roll-ups.
+    store
+        .write_batch(&[pt(sa, start + 5 * MIN + 1, -50.0)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .history_rollup(sa, Step::Hour, start, start + 1)
+            .await
+            .unwrap(),
+        hours[..1]
+    );
+
+    // Running retention again removes only what is newly old; other kinds are untouched.
+    assert_eq!(store.apply_retention("short", cutoff).await.unwrap(), 1);
+    assert_eq!(store.apply_retention("nothing", i64::MAX).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .history_raw(sb, 0, i64::MAX, usize::MAX)
+            .await
+            .unwrap()
+            .len(),
+        180
+    );
+}
+
+async fn case_delete_entity_cascades(store: Arc<dyn Store>) {
+    ready(&store).await;
+    store
+        .insert_entities(&[
+            entity("gone", "k", "d", "370323"),
+            entity("kept", "k", "d", "370323"),
+        ])
+        .await
+        .unwrap();
+    let keys = [
+        ("gone".to_string(), "a".to_string()),
+        ("gone".to_string(), "b".to_string()),
+        ("kept".to_string(), "a".to_string()),
+    ];
+    let series = store.ensure_series(&keys).await.unwrap();
+    let (ga, gb, ka) = (series[0].id, series[1].id, series[2].id);
+    let batch: Vec<Point> = (0..10)
+        .flat_map(|i| {
+            [
+                pt(ga, DAY + i * MIN, 1.0),
+                pt(gb, DAY + i * MIN, 2.0),
+                pt(ka, DAY + i * MIN, 3.0),
+            ]
+        })
+        .collect();
+    store.write_batch(&batch).await.unwrap();
+    store.compact_rollups(12).await.unwrap(); // some rolled up, some still dirty
+    for (id, entity) in [("t1", "gone"), ("t2", "kept")] {
+        store
+            .create_device_token(&DeviceToken {
+                id: id.into(),
+                entity: entity.into(),
+                token_hash: format!("hash-{id}"),
+                created_ms: 0,
+                created_by: "admin".into(),
+            })
+            .await
+            .unwrap();
+    }
+
+    assert!(store.delete_entity("gone").await.unwrap());
+    assert_eq!(store.get_entity("gone").await.unwrap(), None);
+    assert_eq!(store.list_series().await.unwrap(), vec![series[2].clone()]);
+    assert_eq!(store.count_history().await.unwrap(), 10);
+    let latest = store.list_latest().await.unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].series, ka);
+    assert!(store
+        .list_device_tokens(Some("gone"))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.list_device_tokens(None).await.unwrap().len(), 1);
+    for step in [Step::Minute, Step::Hour, Step::Day] {
+        assert!(store
+            .history_rollup(ga, step, 0, i64::MAX)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+    // Only the kept series' dirty minutes remain to fold.
+    let mut left = 0;
+    loop {
+        let n = store.compact_rollups(100).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        left += n;
+    }
+    assert!(left <= 10);
+    assert_eq!(
+        store
+            .history_rollup(ka, Step::Hour, DAY, DAY + 1)
+            .await
+            .unwrap(),
+        vec![rp(DAY, 3.0, 3.0, 30.0, 10)]
+    );
+    // The same entity id can come back, with fresh series ids.
+    store
+        .insert_entity(&entity("gone", "k", "d", "370323"))
+        .await
+        .unwrap();
+    let fresh = one_series(&store, "gone", "a").await;
+    assert!(fresh != ga && fresh != gb, "series ids are not reused");
+    assert!(store
+        .history_raw(fresh, 0, i64::MAX, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(!store.delete_entity("never").await.unwrap());
+}
+
+async fn case_concurrent_writes_and_compaction(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let keys: Vec<(String, String)> = (0..20).map(|i| (format!("c-{i}"), "m".into())).collect();
+    let ids: Vec<i64> = store
+        .ensure_series(&keys)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    // Four writers interleave readings into the same few minutes of every series, while a
+    // compactor and a reader keep folding those minutes; no reading may be lost from the
+    // roll-ups (on PostgreSQL this is the race between a batch and a compaction).
+    let writing = Arc::new(std::sync::atomic::AtomicUsize::new(4));
+    let mut tasks = Vec::new();
+    for w in 0..4i64 {
+        let (store, ids, writing) = (store.clone(), ids.clone(), writing.clone());
+        tasks.push(tokio::spawn(async move {
+            for b in 0..50i64 {
+                let ts = DAY + (b * 4 + w) * 1000;
+                let batch: Vec<Point> = ids.iter().map(|&s| pt(s, ts, 1.0)).collect();
+                store.write_batch(&batch).await.expect("write");
+            }
+            writing.fetch_sub(1, Ordering::SeqCst);
+        }));
+    }
+    {
+        let (store, writing) = (store.clone(), writing.clone());
+        tasks.push(tokio::spawn(async move {
+            while writing.load(Ordering::SeqCst) > 0 {
+                store.compact_rollups(1000).await.expect("compact");
+            }
+        }));
+    }
+    {
+        let (store, s, writing) = (store.clone(), ids[0], writing.clone());
+        tasks.push(tokio::spawn(async move {
+            while writing.load(Ordering::SeqCst) > 0 {
+                store
+                    .history_rollup(s, Step::Minute, DAY, DAY + HOUR)
+                    .await
+                    .expect("read");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    while store.compact_rollups(1000).await.unwrap() > 0 {}
+    assert_eq!(store.count_history().await.unwrap(), 20 * 200);
+    for &s in &ids {
+        let h = store
+            .history_rollup(s, Step::Hour, DAY, DAY + HOUR)
+            .await
+            .unwrap();
+        assert_eq!(h, vec![rp(DAY, 1.0, 1.0, 200.0, 200)], "series {s}");
+        let m = store
+            .history_rollup(s, Step::Minute, DAY, DAY + HOUR)
+            .await
+            .unwrap();
+        let n: i64 = m.iter().map(|r| r.count).sum();
+        assert_eq!(n, 200, "series {s}");
+    }
+}

@@ -1,0 +1,42 @@
+//! The HTTP face of zhicheng: the REST API under `/api/v1`, authentication by bearer token or
+//! session cookie, the live stream (Server-Sent Events), the operations endpoints
+//! (`/healthz`, `/readyz`, `/metrics`) and the embedded web UI at `/`.
+//!
+//! Every `/api/v1` route except `POST /api/v1/auth/login` requires a signed-in user; the
+//! engine decides what that user's role and department allow.
+
+mod api;
+mod error;
+mod ops;
+mod stream;
+
+use axum::Router;
+use zhicheng_engine::Engine;
+
+pub use error::ApiError;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub cookie_secure: bool,
+    /// Largest request body for imports.
+    pub max_body_bytes: usize,
+}
+
+/// The whole router (the binary merges the gateways' routes into it).
+pub fn router(engine: Engine, cfg: WebConfig) -> Router {
+    let state = AppState { engine, cfg };
+    Router::new()
+        .merge(api::routes())
+        .merge(stream::routes())
+        .merge(ops::routes())
+        .with_state(state)
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) engine: Engine,
+    pub(crate) cfg: WebConfig,
+}

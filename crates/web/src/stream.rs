@@ -1,0 +1,109 @@
+//! `GET /api/v1/stream`: state changes as Server-Sent Events, filtered by kind, region or
+//! entity, and confined to the caller's department for department users.
+//!
+//! Each client reads from a broadcast channel of write batches. A client that falls more than
+//! the channel's depth behind is dropped (it sees the stream end and reconnects); the writer
+//! never waits for it.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use futures::stream::Stream;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::api::Auth;
+use crate::error::ApiError;
+use crate::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/stream", get(stream))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Filter {
+    kind: Option<String>,
+    region: Option<String>,
+    entity: Option<String>,
+}
+
+struct ClientGuard(zhicheng_engine::Engine);
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        self.0.metrics().stream_clients(-1);
+    }
+}
+
+async fn stream(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(f) = q?;
+    let mut rx = s.engine.subscribe();
+    let engine = s.engine.clone();
+    engine.metrics().stream_clients(1);
+    let out: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(async_stream(move |tx| async move {
+        let _guard = ClientGuard(engine.clone());
+        let scope = actor.scope().map(str::to_string);
+        let _ = tx.send(Event::default().event("hello").data("{}")).await;
+        loop {
+            match rx.recv().await {
+                Ok(batch) => {
+                    let items: Vec<_> = batch
+                        .iter()
+                        .filter(|c| scope.as_deref().is_none_or(|d| &*c.department == d))
+                        .filter(|c| f.kind.as_deref().is_none_or(|k| &*c.kind == k))
+                        .filter(|c| f.entity.as_deref().is_none_or(|e| &*c.entity == e))
+                        .filter(|c| f.region.as_deref().is_none_or(|r| c.region.starts_with(r)))
+                        .collect();
+                    if items.is_empty() {
+                        continue;
+                    }
+                    let data = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
+                    // A full client buffer means the client is slow: drop it rather than wait.
+                    if tx.try_send(Event::default().event("state").data(data)).is_err() {
+                        engine.metrics().stream_dropped();
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    engine.metrics().stream_dropped();
+                    let _ = tx.try_send(Event::default().event("dropped").data("{\"reason\":\"too slow\"}"));
+                    break;
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    }));
+    Ok(Sse::new(out).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// A stream fed by a task through a small bounded channel.
+fn async_stream<F, Fut>(f: F) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Event>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(f(tx));
+    tokio_stream::wrappers::ReceiverStream::new(rx).map_ok()
+}
+
+trait MapOk: Sized {
+    fn map_ok(self) -> futures::stream::Map<Self, fn(Event) -> Result<Event, Infallible>>;
+}
+
+impl<S: Stream<Item = Event>> MapOk for S {
+    fn map_ok(self) -> futures::stream::Map<Self, fn(Event) -> Result<Event, Infallible>> {
+        use futures::StreamExt;
+        self.map(Ok as fn(Event) -> Result<Event, Infallible>)
+    }
+}

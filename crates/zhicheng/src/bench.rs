@@ -1,0 +1,239 @@
+//! `zhicheng bench ingest`: sustained ingest throughput and latency through the real HTTP
+//! interface (and MQTT when a broker is given), into SQLite or PostgreSQL. Prints figures;
+//! asserts nothing.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use zhicheng_model::time_util::now_ms;
+use zhicheng_model::{Actor, Department, Entity, EntityStatus, Kind, MetricDef, Region, RegionLevel, ValueType};
+
+use crate::app::{self, App};
+use crate::config::Config;
+
+/// Benchmarks.
+#[derive(clap::Subcommand)]
+pub enum BenchCmd {
+    /// Readings/s and receipt-to-queryable latency through HTTP (and MQTT) into the store.
+    Ingest {
+        /// Database URL (default: a fresh SQLite file in a temporary directory).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Seconds of sustained load.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Readings per HTTP request.
+        #[arg(long, default_value_t = 5000)]
+        batch: usize,
+        /// Concurrent HTTP clients.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Entities (each client cycles through its share; one device token each).
+        #[arg(long, default_value_t = 200)]
+        entities: usize,
+        /// Also publish through this MQTT broker (e.g. mqtt://127.0.0.1:1883).
+        #[arg(long)]
+        mqtt_url: Option<String>,
+    },
+}
+
+const METRICS: usize = 10;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Runs a benchmark.
+pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
+    let BenchCmd::Ingest { database_url, seconds, batch, clients, entities, mqtt_url } = cmd;
+    let tmp = tempfile::Builder::new().prefix("zhicheng-bench-").tempdir()?;
+    let mut cfg = Config {
+        data_dir: tmp.path().to_path_buf(),
+        database_url: database_url.clone(),
+        ..Config::default()
+    };
+    cfg.server.listen = "127.0.0.1:0".into();
+    cfg.mqtt.url = mqtt_url.clone();
+    cfg.log.filter = "warn".into();
+    app::init_logging(&cfg);
+    let engine = app::open_engine(&cfg).await?;
+    let sys = Actor::system();
+    let run_id = format!("{:x}", now_ms());
+    engine
+        .put_region(&sys, Region { code: "370323".into(), name: "沂源县".into(), name_en: None, level: RegionLevel::County, parent: None, geometry: None })
+        .await?;
+    engine.put_department(&sys, Department { id: "bench".into(), name: "压测".into(), name_en: None, region: None }).await?;
+    let kind = Kind {
+        id: "bench_sensor".into(),
+        name: "压测传感器".into(),
+        name_en: None,
+        attributes: vec![],
+        metrics: (0..METRICS).map(|i| MetricDef { name: format!("m{i}"), label: None, unit: None, ty: ValueType::Number }).collect(),
+        retention_days: None,
+    };
+    engine.put_kind(&sys, kind).await?;
+    let ids: Vec<String> = (0..entities).map(|i| format!("bench-{run_id}-{i:05}")).collect();
+    engine
+        .seed_entities(
+            &sys,
+            ids.iter()
+                .map(|id| Entity { id: id.clone(), kind: "bench_sensor".into(), name: id.clone(), department: "bench".into(), region: "370323".into(), geometry: None, attributes: Default::default(), status: EntityStatus::Active, created_ms: 0, updated_ms: 0 })
+                .collect(),
+        )
+        .await?;
+    let mut tokens = Vec::new();
+    for id in &ids {
+        tokens.push((id.clone(), engine.issue_device_token(&sys, id).await?.token));
+    }
+    let app = App::serve(engine.clone(), &cfg).await?;
+    let url = format!("http://{}/api/v1/ingest", app.addr);
+    let backend = engine.store().backend();
+    eprintln!("bench: {backend:?}, {clients} clients × {batch} readings/request, {entities} entities, {seconds} s");
+
+    let client = reqwest::Client::builder().no_proxy().build()?;
+    let sent = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let start = Instant::now();
+    let base_ts = now_ms() - 86_400_000 * 2;
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let client = client.clone();
+        let url = url.clone();
+        let sent = sent.clone();
+        let mine: Vec<(String, String)> = tokens.iter().skip(c).step_by(clients).cloned().collect();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut seq: i64 = 0;
+            let mut i = 0usize;
+            while Instant::now() < deadline && !mine.is_empty() {
+                let (entity, token) = &mine[i % mine.len()];
+                i += 1;
+                let mut body = String::with_capacity(batch * 64 + 16);
+                body.push_str("{\"readings\":[");
+                for k in 0..batch {
+                    if k > 0 {
+                        body.push(',');
+                    }
+                    let ts = base_ts + seq * 10 + (k / METRICS) as i64;
+                    body.push_str(&format!(
+                        "{{\"entity\":\"{entity}\",\"metric\":\"m{}\",\"ts\":{ts},\"value\":{}.5}}",
+                        k % METRICS,
+                        k % 97
+                    ));
+                }
+                seq += batch as i64;
+                body.push_str("]}");
+                let t0 = Instant::now();
+                let r = client
+                    .post(&url)
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        lat.push(t0.elapsed());
+                        sent.fetch_add(batch as u64, Ordering::Relaxed);
+                    }
+                    Ok(resp) => {
+                        eprintln!("bench: HTTP {}: {}", resp.status(), resp.text().await.unwrap_or_default());
+                        break;
+                    }
+                    Err(e) => {
+                        eprintln!("bench: {e}");
+                        break;
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.context("bench client")?);
+    }
+    let elapsed = start.elapsed();
+    lat.sort();
+    let n = sent.load(Ordering::Relaxed);
+    println!(
+        "http → {backend:?}: {n} readings in {:.2} s = {:.0} readings/s; request (= receipt to durable and queryable) p50 {:.1} ms, p99 {:.1} ms, {} requests",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        percentile(&lat, 0.5).as_secs_f64() * 1e3,
+        percentile(&lat, 0.99).as_secs_f64() * 1e3,
+        lat.len()
+    );
+    if let Some(m) = mqtt_url {
+        bench_mqtt(&engine, &m, &ids, seconds).await?;
+    }
+    app.shutdown().await?;
+    Ok(())
+}
+
+/// Publishes QoS 1 messages of 10 values each as fast as the broker takes them, then waits
+/// until every published value is in history; prints the sustained rate.
+async fn bench_mqtt(engine: &zhicheng_engine::Engine, url: &str, ids: &[String], seconds: u64) -> anyhow::Result<()> {
+    let stored_before = engine.store().count_history().await?;
+    let (host, port) = {
+        let rest = url.trim_start_matches("mqtt://").trim_start_matches("tcp://");
+        let hp = rest.split(['/', '?']).next().unwrap_or(rest);
+        let (h, p) = hp.rsplit_once(':').unwrap_or((hp, "1883"));
+        (h.to_string(), p.parse::<u16>().unwrap_or(1883))
+    };
+    let mut opts = rumqttc::MqttOptions::new(format!("zhicheng-bench-{}", now_ms()), host, port);
+    opts.set_keep_alive(Duration::from_secs(30));
+    opts.set_inflight(1000);
+    let (client, mut el) = rumqttc::AsyncClient::new(opts, 10_000);
+    let acked = Arc::new(AtomicU64::new(0));
+    let a2 = acked.clone();
+    let poll = tokio::spawn(async move {
+        loop {
+            match el.poll().await {
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_))) => {
+                    a2.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(_) => {}
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    });
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(seconds);
+    let base_ts = now_ms() - 86_400_000;
+    let mut published = 0u64;
+    let mut i = 0usize;
+    while Instant::now() < deadline {
+        let id = &ids[i % ids.len()];
+        let ts = base_ts + (i / ids.len()) as i64;
+        i += 1;
+        let values: serde_json::Map<String, serde_json::Value> = (0..METRICS).map(|k| (format!("m{k}"), serde_json::json!(k as f64 + 0.25))).collect();
+        let payload = serde_json::json!({"ts": ts, "values": values}).to_string();
+        client.publish(format!("city/{id}/telemetry"), rumqttc::QoS::AtLeastOnce, false, payload).await?;
+        published += 1;
+    }
+    let want = stored_before + published * METRICS as u64;
+    let wait_until = Instant::now() + Duration::from_secs(60);
+    let mut stored = engine.store().count_history().await?;
+    while stored < want && Instant::now() < wait_until {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        stored = engine.store().count_history().await?;
+    }
+    let elapsed = start.elapsed();
+    poll.abort();
+    println!(
+        "mqtt → {:?}: {} messages ({} readings) published, {} stored in {:.2} s = {:.0} readings/s",
+        engine.store().backend(),
+        published,
+        published * METRICS as u64,
+        stored - stored_before,
+        elapsed.as_secs_f64(),
+        (stored - stored_before) as f64 / elapsed.as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! `zhicheng`: the smart-city operations platform for a county, in one binary.
+//!
+//! Commands: `demo` (a simulated county, live, in the browser), `serve --config FILE`,
+//! `migrate`, `check-config`, `import`, `user`, `bench ingest`.
+
+mod app;
+mod bench;
+mod config;
+mod demo;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use zhicheng_engine::import::{Format, Target};
+use zhicheng_model::{Actor, Role};
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(name = "zhicheng", version, about = "智城 — smart-city operations platform for a county")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a simulated county (Yiyuan 沂源县) live: seed, serve, and simulate its devices.
+    Demo(demo::DemoArgs),
+    /// Serve with a configuration file.
+    Serve {
+        /// Configuration file (TOML); without it, defaults and ZHICHENG_… variables.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Apply database migrations and print the schema state.
+    Migrate {
+        /// Configuration file.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Check a configuration file; print what is wrong with line and key.
+    CheckConfig {
+        /// Configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Import entities, regions or grids from GeoJSON or CSV into the configured store.
+    Import {
+        /// Configuration file.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// What the file holds.
+        #[arg(value_parser = ["entities", "regions", "grids"])]
+        target: String,
+        /// The file (.geojson/.json or .csv).
+        file: PathBuf,
+        /// Check every row, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Manage users.
+    User {
+        /// Configuration file.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        cmd: bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create or update a user; the password comes from ZHICHENG_USER_PASSWORD or stdin.
+    Add {
+        /// Login name.
+        username: String,
+        /// Role: admin, operator, department, viewer.
+        #[arg(long)]
+        role: String,
+        /// Department (for the department role).
+        #[arg(long)]
+        department: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List users.
+    List,
+}
+
+fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    let env = std::env::vars().filter(|(k, _)| k != "ZHICHENG_USER_PASSWORD");
+    match path {
+        Some(p) => Config::load(p, env).map_err(|e| anyhow::anyhow!(e.render(&p.display().to_string()))),
+        None => {
+            let tmp = std::env::temp_dir().join(format!("zhicheng-empty-{}.toml", std::process::id()));
+            std::fs::write(&tmp, "")?;
+            let r = Config::load(&tmp, env).map_err(|e| anyhow::anyhow!(e.render("environment")));
+            let _ = std::fs::remove_file(&tmp);
+            r
+        }
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.cmd {
+        Cmd::Demo(args) => demo::run(args).await,
+        Cmd::Serve { config } => {
+            let cfg = load_config(config.as_deref())?;
+            app::init_logging(&cfg);
+            let app = app::App::start(&cfg).await?;
+            app.run_until_signal().await
+        }
+        Cmd::Migrate { config } => {
+            let cfg = load_config(config.as_deref())?;
+            let store = app::open_store(&cfg).await?;
+            let st = store.migrate().await?;
+            println!("migrations applied: {:?}; pending: {:?}", st.applied, st.pending);
+            store.close().await;
+            Ok(())
+        }
+        Cmd::CheckConfig { config } => match Config::load(&config, std::env::vars()) {
+            Ok(cfg) => {
+                println!("{}: ok (database: {})", config.display(), app::redact(&cfg.database_url().unwrap_or_default()));
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("{}", e.render(&config.display().to_string()));
+                std::process::exit(2);
+            }
+        },
+        Cmd::Import { config, target, file, dry_run } => {
+            let cfg = load_config(config.as_deref())?;
+            let engine = app::open_engine(&cfg).await?;
+            let body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let format = Format::guess(&file.display().to_string())
+                .context("the file must end in .geojson, .json or .csv")?;
+            let target = match target.as_str() {
+                "entities" => Target::Entities,
+                "regions" => Target::Regions,
+                _ => Target::Grids,
+            };
+            let report = engine.import(&Actor::system(), target, format, &body, dry_run).await;
+            engine.shutdown().await;
+            let report = report?;
+            for e in &report.errors {
+                eprintln!("row {}{}: {}", e.row, e.id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default(), e.error);
+            }
+            println!(
+                "{} {} rows, {} refused",
+                if dry_run { "checked" } else { "imported" },
+                report.imported,
+                report.errors.len()
+            );
+            if !report.errors.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Cmd::User { config, cmd } => {
+            let cfg = load_config(config.as_deref())?;
+            let engine = app::open_engine(&cfg).await?;
+            let r = user_cmd(&engine, cmd).await;
+            engine.shutdown().await;
+            r
+        }
+        Cmd::Bench { cmd } => bench::run(cmd).await,
+    }
+}
+
+async fn user_cmd(engine: &zhicheng_engine::Engine, cmd: UserCmd) -> anyhow::Result<()> {
+    match cmd {
+        UserCmd::Add { username, role, department, name } => {
+            let role = Role::parse(&role).context("role must be admin, operator, department or viewer")?;
+            let password = match std::env::var("ZHICHENG_USER_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("password (one line on stdin):");
+                    let mut s = String::new();
+                    std::io::stdin().read_line(&mut s)?;
+                    s.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            if password.is_empty() {
+                bail!("empty password");
+            }
+            let u = engine
+                .put_user_unchecked(
+                    "cli",
+                    zhicheng_engine::auth::UserInput {
+                        username,
+                        display_name: name,
+                        role,
+                        department,
+                        password: Some(password),
+                        disabled: false,
+                    },
+                )
+                .await?;
+            println!("user {} ({})", u.username, u.role.as_str());
+            Ok(())
+        }
+        UserCmd::List => {
+            for u in engine.users(&Actor::system()).await? {
+                println!("{}\t{}\t{}\t{}", u.username, u.role.as_str(), u.department.unwrap_or_default(), u.display_name);
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Test harness: starts the real `zhicheng` binary on port 0 with a fresh database — a SQLite
+//! file in a temporary directory, or a fresh PostgreSQL database when
+//! `ZHICHENG_TEST_POSTGRES_URL` is set — and talks to it over HTTP.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+pub const ADMIN_PASSWORD: &str = "admin-test-pw-1";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh database for one test.
+pub struct Db {
+    pub url: String,
+    admin_url: Option<(String, String)>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some((server, name)) = self.admin_url.take() {
+            // Best effort: drop the test database once the server has let go of it.
+            let _ = Command::new("psql")
+                .args([&server, "-q", "-c", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// A fresh database of `backend`, or `None` (the test should skip) when PostgreSQL is not
+/// configured.
+pub fn fresh_db(backend: Backend, dir: &std::path::Path) -> Option<Db> {
+    match backend {
+        Backend::Sqlite => Some(Db {
+            url: format!("sqlite://{}", dir.join("zhicheng.db").display()),
+            admin_url: None,
+        }),
+        Backend::Postgres => {
+            let Ok(server) = std::env::var("ZHICHENG_TEST_POSTGRES_URL") else {
+                eprintln!("skipping: ZHICHENG_TEST_POSTGRES_URL not set");
+                return None;
+            };
+            let name = format!("zc_e2e_{:016x}", rand::random::<u64>());
+            let ok = Command::new("psql")
+                .args([&server, "-q", "-c", &format!("CREATE DATABASE {name}")])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            assert!(ok, "could not create database {name} on {server} (is psql installed?)");
+            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+            Some(Db {
+                url: format!("{base}/{name}"),
+                admin_url: Some((server.clone(), name)),
+            })
+        }
+    }
+}
+
+/// A running server process.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub dir: PathBuf,
+    pub config: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes a config file into `dir` and starts the server with it.
+pub fn start(dir: &std::path::Path, db_url: &str, extra: &str) -> Server {
+    let config = dir.join("zhicheng.toml");
+    if !config.exists() {
+        std::fs::write(
+            &config,
+            format!(
+                "data_dir = {:?}\ndatabase_url = {:?}\n[server]\nlisten = \"127.0.0.1:0\"\n[auth]\ninitial_admin_password = {:?}\n[history]\ncompact_interval_seconds = 1\n{extra}\n",
+                dir.display().to_string(),
+                db_url,
+                ADMIN_PASSWORD
+            ),
+        )
+        .unwrap();
+    }
+    restart(dir, &config)
+}
+
+/// Starts the server with an existing config file.
+pub fn restart(dir: &std::path::Path, config: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zhicheng"))
+        .args(["serve", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start zhicheng");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .expect("read server stdout");
+        if let Some(addr) = line.strip_prefix("zhicheng listening on ") {
+            break addr.trim().to_string();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        base,
+        dir: dir.to_path_buf(),
+        config: config.to_path_buf(),
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+pub async fn login(base: &str, user: &str, password: &str) -> String {
+    let r = client()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "login {user}");
+    r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Sends a request with a bearer token and returns (status, JSON body or Null).
+pub async fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let c = client();
+    let mut rb = c.request(method.parse().unwrap(), url).bearer_auth(token);
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Polls `f` until it returns Some or the deadline passes.
+pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Seeds a small registry: county, town, two departments, an air-station kind, two entities
+/// (one per department), and a department user for each department.
+pub async fn seed_small(base: &str, admin: &str) {
+    let api = format!("{base}/api/v1");
+    for (m, path, body) in [
+        ("POST", "regions", json!({"code": "370323", "name": "沂源县"})),
+        ("POST", "regions", json!({"code": "370323001", "name": "南麻街道"})),
+        ("POST", "departments", json!({"id": "eco-env", "name": "市生态环境局沂源分局"})),
+        ("POST", "departments", json!({"id": "urban-mgmt", "name": "县综合行政执法局"})),
+        ("POST", "kinds", json!({"id": "air_station", "name": "空气质量监测站", "metrics": [
+            {"name": "pm25", "unit": "µg/m³"}, {"name": "aqi", "type": "integer"}, {"name": "online", "type": "boolean"}]})),
+        ("POST", "entities", json!({"id": "air-001", "kind": "air_station", "name": "南麻站", "department": "eco-env",
+            "region": "370323001", "geometry": {"type": "Point", "coordinates": [118.17, 36.18]}})),
+        ("POST", "entities", json!({"id": "air-002", "kind": "air_station", "name": "城管站", "department": "urban-mgmt",
+            "region": "370323001", "geometry": {"type": "Point", "coordinates": [118.16, 36.19]}})),
+        ("POST", "users", json!({"username": "env1", "role": "department", "department": "eco-env", "password": "env1-password"})),
+        ("POST", "users", json!({"username": "urb1", "role": "department", "department": "urban-mgmt", "password": "urb1-password"})),
+        ("POST", "users", json!({"username": "view1", "role": "viewer", "password": "view1-password"})),
+    ] {
+        let (st, b) = call(m, &format!("{api}/{path}"), admin, Some(body)).await;
+        assert_eq!(st, 201, "{path}: {b}");
+    }
+}
+
+/// Issues a device token for an entity.
+pub async fn device_token(base: &str, admin: &str, entity: &str) -> String {
+    let (st, b) = call("POST", &format!("{base}/api/v1/entities/{entity}/token"), admin, None).await;
+    assert_eq!(st, 201, "{b}");
+    b["token"].as_str().unwrap().to_string()
+}
