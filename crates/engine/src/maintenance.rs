@@ -20,8 +20,8 @@ pub(crate) async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
             _ = compact.tick() => {
                 // Fold in slices so that a large backlog never holds the writer's lock for long.
                 loop {
-                    match engine.inner.store.compact_rollups(5_000).await {
-                        Ok(n) if n >= 5_000 && !*stop.borrow() => continue,
+                    match engine.inner.store.compact_rollups(1_000).await {
+                        Ok(n) if n >= 1_000 && !*stop.borrow() => continue,
                         Ok(_) => break,
                         Err(e) => { tracing::warn!(error = %e, "roll-up compaction failed"); break }
                     }

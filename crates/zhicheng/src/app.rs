@@ -127,7 +127,24 @@ impl App {
                 })
                 .await
         });
-        let mqtt: Option<tokio::task::JoinHandle<()>> = None; // TEMP
+        let mqtt = match &cfg.mqtt.url {
+            Some(url) => {
+                let mcfg = zhicheng_gateway::mqtt::MqttConfig {
+                    url: url.clone(),
+                    topic: cfg.mqtt.topic.clone(),
+                    username: cfg.mqtt.username.clone(),
+                    password: cfg.mqtt.password().map_err(|e| anyhow::anyhow!(e.render("config")))?,
+                };
+                let e = engine.clone();
+                let rx = stop_rx.clone();
+                Some(tokio::spawn(async move {
+                    if let Err(err) = zhicheng_gateway::mqtt::run(e, mcfg, rx).await {
+                        tracing::error!(error = %err, "MQTT gateway could not start");
+                    }
+                }))
+            }
+            None => None,
+        };
         // The line tests and scripts look for: it carries the real port when listen uses port 0.
         println!("zhicheng listening on http://{addr}");
         tracing::info!(%addr, "listening");

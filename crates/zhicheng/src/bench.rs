@@ -18,7 +18,8 @@ use crate::config::Config;
 pub enum BenchCmd {
     /// Readings/s and receipt-to-queryable latency through HTTP (and MQTT) into the store.
     Ingest {
-        /// Database URL (default: a fresh SQLite file in a temporary directory).
+        /// Database URL (default: a fresh SQLite file in a temporary directory). A PostgreSQL
+        /// database named here receives the bench tables and data: give it a dedicated one.
         #[arg(long)]
         database_url: Option<String>,
         /// Seconds of sustained load.

@@ -40,6 +40,8 @@ enum Cmd {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Print the annotated example configuration (every key with its default).
+    ConfigExample,
     /// Check a configuration file; print what is wrong with line and key.
     CheckConfig {
         /// Configuration file.
@@ -135,6 +137,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Cmd::ConfigExample => {
+            print!("{}", config::example());
+            Ok(())
+        }
         Cmd::CheckConfig { config } => match Config::load(&config, std::env::vars()) {
             Ok(cfg) => {
                 println!("{}: ok (database: {})", config.display(), app::redact(&cfg.database_url().unwrap_or_default()));
@@ -142,6 +148,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Err(e) => {
                 eprintln!("{}", e.render(&config.display().to_string()));
+                if let config::ConfigError::Parse { key: Some(k), line, .. } = &e {
+                    eprintln!("  key: {k} (line {line})");
+                }
                 std::process::exit(2);
             }
         },
