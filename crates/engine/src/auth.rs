@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -137,8 +139,9 @@ fn to_user(u: &UserRecord) -> Result<User> {
     Ok(User {
         username: u.username.clone(),
         display_name: u.display_name.clone(),
-        role: Role::parse(&u.role)
-            .ok_or_else(|| Error::Store(zhicheng_store::Error::Corrupt(format!("role {:?}", u.role))))?,
+        role: Role::parse(&u.role).ok_or_else(|| {
+            Error::Store(zhicheng_store::Error::Corrupt(format!("role {:?}", u.role)))
+        })?,
         department: u.department.clone(),
         disabled: u.disabled,
     })
@@ -160,7 +163,11 @@ pub async fn hash_password(password: String) -> Result<String> {
 async fn verify_password(password: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&phc)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -191,7 +198,8 @@ impl Engine {
         let user = match user {
             Some(u) if ok && !u.disabled => u,
             _ => {
-                self.audit(username, "login.fail", username, serde_json::json!({})).await;
+                self.audit(username, "login.fail", username, serde_json::json!({}))
+                    .await;
                 return Err(Error::Unauthenticated("wrong user name or password".into()));
             }
         };
@@ -207,7 +215,13 @@ impl Engine {
                 expires_ms,
             })
             .await?;
-        self.audit(&user.username, "login", &user.username, serde_json::json!({})).await;
+        self.audit(
+            &user.username,
+            "login",
+            &user.username,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(LoginResult {
             token,
             expires_ms,
@@ -231,7 +245,9 @@ impl Engine {
             .ok_or_else(|| Error::Unauthenticated("unknown or ended session".into()))?;
         if s.expires_ms <= now_ms() {
             let _ = self.inner.store.delete_session(&s.token_hash).await;
-            return Err(Error::Unauthenticated("session expired; sign in again".into()));
+            return Err(Error::Unauthenticated(
+                "session expired; sign in again".into(),
+            ));
         }
         let u = self
             .inner
@@ -265,7 +281,9 @@ impl Engine {
     pub async fn issue_device_token(&self, actor: &Actor, entity: &str) -> Result<IssuedToken> {
         let e = self.entity(actor, entity).await?;
         if !actor.can_write_department(&e.department) {
-            return Err(Error::Forbidden(format!("you may not issue tokens for entity {entity}")));
+            return Err(Error::Forbidden(format!(
+                "you may not issue tokens for entity {entity}"
+            )));
         }
         let token = new_secret("zd_");
         let mut idb = [0u8; 6];
@@ -284,7 +302,13 @@ impl Engine {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(t.token_hash.clone(), entity.into());
-        self.audit(&actor.username, "token.issue", entity, serde_json::json!({"id": t.id})).await;
+        self.audit(
+            &actor.username,
+            "token.issue",
+            entity,
+            serde_json::json!({"id": t.id}),
+        )
+        .await;
         Ok(IssuedToken {
             id: t.id,
             entity: t.entity,
@@ -297,7 +321,9 @@ impl Engine {
     pub async fn device_tokens(&self, actor: &Actor, entity: &str) -> Result<Vec<TokenInfo>> {
         let e = self.entity(actor, entity).await?;
         if !actor.can_write_department(&e.department) {
-            return Err(Error::Forbidden(format!("you may not see tokens of entity {entity}")));
+            return Err(Error::Forbidden(format!(
+                "you may not see tokens of entity {entity}"
+            )));
         }
         Ok(self
             .inner
@@ -318,7 +344,9 @@ impl Engine {
     pub async fn revoke_device_token(&self, actor: &Actor, entity: &str, id: &str) -> Result<()> {
         let e = self.entity(actor, entity).await?;
         if !actor.can_write_department(&e.department) {
-            return Err(Error::Forbidden(format!("you may not revoke tokens of entity {entity}")));
+            return Err(Error::Forbidden(format!(
+                "you may not revoke tokens of entity {entity}"
+            )));
         }
         let tokens = self.inner.store.list_device_tokens(Some(entity)).await?;
         let Some(t) = tokens.into_iter().find(|t| t.id == id) else {
@@ -331,7 +359,13 @@ impl Engine {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&t.token_hash);
-        self.audit(&actor.username, "token.revoke", entity, serde_json::json!({"id": id})).await;
+        self.audit(
+            &actor.username,
+            "token.revoke",
+            entity,
+            serde_json::json!({"id": id}),
+        )
+        .await;
         Ok(())
     }
 
@@ -342,7 +376,13 @@ impl Engine {
         if !actor.can_admin_users() {
             return Err(Error::Forbidden("only admins manage users".into()));
         }
-        self.inner.store.list_users().await?.iter().map(to_user).collect()
+        self.inner
+            .store
+            .list_users()
+            .await?
+            .iter()
+            .map(to_user)
+            .collect()
     }
 
     /// One user: admins see anyone, others only themselves.
@@ -370,16 +410,19 @@ impl Engine {
     /// Creates or changes a user without an authorization check (CLI and bootstrap).
     pub async fn put_user_unchecked(&self, by: &str, input: UserInput) -> Result<User> {
         validate_ident("username", &input.username)?;
-        match (input.role, &input.department) {
-            (Role::Department, None) => {
-                return Err(invalid("department", "a department user needs a department"))
+        if input.role == Role::Department && input.department.is_none() {
+            return Err(invalid(
+                "department",
+                "a department user needs a department",
+            ));
+        }
+        if let Some(d) = &input.department {
+            if self.inner.store.get_department(d).await?.is_none() {
+                return Err(invalid(
+                    "department",
+                    format!("department {d} does not exist"),
+                ));
             }
-            (_, Some(d)) => {
-                if self.inner.store.get_department(d).await?.is_none() {
-                    return Err(invalid("department", format!("department {d} does not exist")));
-                }
-            }
-            _ => {}
         }
         let old = self.inner.store.get_user(&input.username).await?;
         let password_hash = match (&input.password, &old) {
@@ -405,7 +448,11 @@ impl Engine {
         self.inner.store.put_user(&rec).await?;
         self.audit(
             by,
-            if old.is_some() { "user.update" } else { "user.create" },
+            if old.is_some() {
+                "user.update"
+            } else {
+                "user.create"
+            },
             &rec.username,
             serde_json::json!({"role": rec.role, "password_changed": input.password.is_some()}),
         )
@@ -424,7 +471,13 @@ impl Engine {
         if !self.inner.store.delete_user(username).await? {
             return Err(Error::NotFound(format!("user {username}")));
         }
-        self.audit(&actor.username, "user.delete", username, serde_json::json!({})).await;
+        self.audit(
+            &actor.username,
+            "user.delete",
+            username,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(())
     }
 
@@ -445,7 +498,13 @@ impl Engine {
             ..u
         };
         self.inner.store.put_user(&rec).await?;
-        self.audit(&actor.username, "user.password", &actor.username, serde_json::json!({})).await;
+        self.audit(
+            &actor.username,
+            "user.password",
+            &actor.username,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(())
     }
 

@@ -37,7 +37,10 @@ pub(crate) struct Job {
 }
 
 impl Job {
-    pub(crate) fn new(source: Source, points: Vec<Pending>) -> (Job, oneshot::Receiver<Result<(), String>>) {
+    pub(crate) fn new(
+        source: Source,
+        points: Vec<Pending>,
+    ) -> (Job, oneshot::Receiver<Result<(), String>>) {
         let (ack, rx) = oneshot::channel();
         (
             Job {
@@ -160,7 +163,10 @@ async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
         let mut points = Vec::with_capacity(n);
         for j in &jobs {
             for p in &j.points {
-                let series = match p.series.or_else(|| inner.live.series_id(&p.entity, &p.metric)) {
+                let series = match p
+                    .series
+                    .or_else(|| inner.live.series_id(&p.entity, &p.metric))
+                {
                     Some(s) => s,
                     None => {
                         return Err(zhicheng_store::Error::Corrupt(format!(

@@ -76,11 +76,12 @@ fn parse(format: Format, body: &[u8]) -> Result<(Vec<Record>, Vec<RowError>)> {
             let v: Value = serde_json::from_slice(body)
                 .map_err(|e| invalid("file", format!("not JSON: {e}")))?;
             let features = match v.get("type").and_then(Value::as_str) {
-                Some("FeatureCollection") => v
-                    .get("features")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .ok_or_else(|| invalid("file", "FeatureCollection without \"features\""))?,
+                Some("FeatureCollection") => {
+                    v.get("features")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .ok_or_else(|| invalid("file", "FeatureCollection without \"features\""))?
+                }
                 Some("Feature") => vec![v],
                 _ => return Err(invalid("file", "expected a GeoJSON FeatureCollection")),
             };
@@ -89,7 +90,11 @@ fn parse(format: Format, body: &[u8]) -> Result<(Vec<Record>, Vec<RowError>)> {
             for (i, f) in features.into_iter().enumerate() {
                 let row = i + 1;
                 let Some(obj) = f.as_object() else {
-                    errors.push(RowError { row, id: None, error: "feature is not an object".into() });
+                    errors.push(RowError {
+                        row,
+                        id: None,
+                        error: "feature is not an object".into(),
+                    });
                     continue;
                 };
                 let mut props = obj
@@ -105,7 +110,11 @@ fn parse(format: Format, body: &[u8]) -> Result<(Vec<Record>, Vec<RowError>)> {
                     props.entry("id").or_insert(Value::String(id));
                 }
                 let geometry = obj.get("geometry").filter(|g| !g.is_null()).cloned();
-                out.push(Record { row, props, geometry });
+                out.push(Record {
+                    row,
+                    props,
+                    geometry,
+                });
             }
             Ok((out, errors))
         }
@@ -125,7 +134,11 @@ fn parse(format: Format, body: &[u8]) -> Result<(Vec<Record>, Vec<RowError>)> {
                 let rec = match rec {
                     Ok(r) => r,
                     Err(e) => {
-                        errors.push(RowError { row, id: None, error: format!("CSV: {e}") });
+                        errors.push(RowError {
+                            row,
+                            id: None,
+                            error: format!("CSV: {e}"),
+                        });
                         continue;
                     }
                 };
@@ -141,7 +154,11 @@ fn parse(format: Format, body: &[u8]) -> Result<(Vec<Record>, Vec<RowError>)> {
                     match serde_json::from_str::<Value>(g.as_str().unwrap_or_default()) {
                         Ok(v) => geometry = Some(v),
                         Err(e) => {
-                            errors.push(RowError { row, id: str_prop(&props, "id"), error: format!("geometry: not GeoJSON: {e}") });
+                            errors.push(RowError {
+                                row,
+                                id: str_prop(&props, "id"),
+                                error: format!("geometry: not GeoJSON: {e}"),
+                            });
                             continue;
                         }
                     }
@@ -150,22 +167,41 @@ fn parse(format: Format, body: &[u8]) -> Result<(Vec<Record>, Vec<RowError>)> {
                 let lat = props.remove("lat");
                 match (lon, lat) {
                     (Some(lo), Some(la)) => {
-                        let p = (lo.as_str().unwrap_or("").parse::<f64>(), la.as_str().unwrap_or("").parse::<f64>());
+                        let p = (
+                            lo.as_str().unwrap_or("").parse::<f64>(),
+                            la.as_str().unwrap_or("").parse::<f64>(),
+                        );
                         match p {
-                            (Ok(x), Ok(y)) => geometry = Some(serde_json::json!({"type": "Point", "coordinates": [x, y]})),
+                            (Ok(x), Ok(y)) => {
+                                geometry = Some(
+                                    serde_json::json!({"type": "Point", "coordinates": [x, y]}),
+                                )
+                            }
                             _ => {
-                                errors.push(RowError { row, id: str_prop(&props, "id"), error: "lon/lat: not numbers".into() });
+                                errors.push(RowError {
+                                    row,
+                                    id: str_prop(&props, "id"),
+                                    error: "lon/lat: not numbers".into(),
+                                });
                                 continue;
                             }
                         }
                     }
                     (None, None) => {}
                     _ => {
-                        errors.push(RowError { row, id: str_prop(&props, "id"), error: "lon/lat: give both or neither".into() });
+                        errors.push(RowError {
+                            row,
+                            id: str_prop(&props, "id"),
+                            error: "lon/lat: give both or neither".into(),
+                        });
                         continue;
                     }
                 }
-                out.push(Record { row, props, geometry });
+                out.push(Record {
+                    row,
+                    props,
+                    geometry,
+                });
             }
             Ok((out, errors))
         }
@@ -193,8 +229,14 @@ fn coerce(v: Value, ty: ValueType) -> std::result::Result<Value, String> {
     let Value::String(s) = &v else { return Ok(v) };
     match ty {
         ValueType::Text => Ok(v),
-        ValueType::Number => s.parse::<f64>().map(Value::from).map_err(|_| format!("{s:?} is not a number")),
-        ValueType::Integer => s.parse::<i64>().map(Value::from).map_err(|_| format!("{s:?} is not an integer")),
+        ValueType::Number => s
+            .parse::<f64>()
+            .map(Value::from)
+            .map_err(|_| format!("{s:?} is not a number")),
+        ValueType::Integer => s
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("{s:?} is not an integer")),
         ValueType::Boolean => match s.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "是" => Ok(Value::Bool(true)),
             "false" | "0" | "no" | "否" => Ok(Value::Bool(false)),
@@ -222,28 +264,45 @@ impl Engine {
                 for r in records {
                     let id = str_prop(&r.props, "id");
                     match self.entity_from_record(actor, r.props, r.geometry).await {
-                        Ok(e) if !ids.insert(e.id.clone()) => errors.push(RowError { row: r.row, id, error: "id repeated in this file".into() }),
+                        Ok(e) if !ids.insert(e.id.clone()) => errors.push(RowError {
+                            row: r.row,
+                            id,
+                            error: "id repeated in this file".into(),
+                        }),
                         Ok(e) => good.push(e),
-                        Err(e) => errors.push(RowError { row: r.row, id, error: error_text(&e) }),
+                        Err(e) => errors.push(RowError {
+                            row: r.row,
+                            id,
+                            error: error_text(&e),
+                        }),
                     }
                 }
                 if !dry_run {
                     for chunk in good.chunks(1000) {
                         self.insert_checked_entities(chunk).await?;
                     }
-                    self.audit(&actor.username, "import.entities", "", serde_json::json!({"rows": good.len(), "errors": errors.len()})).await;
+                    self.audit(
+                        &actor.username,
+                        "import.entities",
+                        "",
+                        serde_json::json!({"rows": good.len(), "errors": errors.len()}),
+                    )
+                    .await;
                 }
                 imported = good.len();
             }
             Target::Regions => {
                 if !actor.can_admin_registry() {
-                    return Err(Error::Forbidden("only the big-data center or an admin may import regions".into()));
+                    return Err(Error::Forbidden(
+                        "only the big-data center or an admin may import regions".into(),
+                    ));
                 }
                 // Parents first, so a file may list a town before its county.
                 let mut rows: Vec<_> = records
                     .into_iter()
                     .map(|r| {
-                        let level = str_prop(&r.props, "code").and_then(|c| RegionLevel::from_code(&c).ok());
+                        let level = str_prop(&r.props, "code")
+                            .and_then(|c| RegionLevel::from_code(&c).ok());
                         (level, r)
                     })
                     .collect();
@@ -265,25 +324,42 @@ impl Engine {
                             let mut reg = reg;
                             reg.validate().map(|_| ()).map_err(|e| e.to_string())
                         }
-                        Ok(reg) => self.put_region(actor, reg).await.map(|_| ()).map_err(|e| error_text(&e)),
+                        Ok(reg) => self
+                            .put_region(actor, reg)
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| error_text(&e)),
                         Err(e) => Err(e),
                     };
                     match res {
                         Ok(()) => imported += 1,
-                        Err(error) => errors.push(RowError { row: r.row, id, error }),
+                        Err(error) => errors.push(RowError {
+                            row: r.row,
+                            id,
+                            error,
+                        }),
                     }
                 }
             }
             Target::Grids => {
                 if !actor.can_admin_registry() {
-                    return Err(Error::Forbidden("only the big-data center or an admin may import grids".into()));
+                    return Err(Error::Forbidden(
+                        "only the big-data center or an admin may import grids".into(),
+                    ));
                 }
                 for mut r in records {
                     let id = str_prop(&r.props, "id");
                     let grid = (|| -> std::result::Result<Grid, String> {
                         let departments = match r.props.remove("departments") {
-                            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-                            Some(Value::String(s)) => s.split([',', ';', '，', '、']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+                            Some(Value::Array(a)) => a
+                                .iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect(),
+                            Some(Value::String(s)) => s
+                                .split([',', ';', '，', '、'])
+                                .map(|s| s.trim().to_string())
+                                .filter(|s| !s.is_empty())
+                                .collect(),
                             _ => vec![],
                         };
                         Ok(Grid {
@@ -296,12 +372,20 @@ impl Engine {
                     })();
                     let res = match grid {
                         Ok(g) if dry_run => g.validate().map_err(|e| e.to_string()),
-                        Ok(g) => self.put_grid(actor, g).await.map(|_| ()).map_err(|e| error_text(&e)),
+                        Ok(g) => self
+                            .put_grid(actor, g)
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| error_text(&e)),
                         Err(e) => Err(e),
                     };
                     match res {
                         Ok(()) => imported += 1,
-                        Err(error) => errors.push(RowError { row: r.row, id, error }),
+                        Err(error) => errors.push(RowError {
+                            row: r.row,
+                            id,
+                            error,
+                        }),
                     }
                 }
             }
@@ -310,30 +394,65 @@ impl Engine {
         Ok(ImportReport { imported, errors })
     }
 
-    async fn entity_from_record(&self, actor: &Actor, mut p: Map<String, Value>, geometry: Option<Value>) -> Result<Entity> {
-        let field = |r: std::result::Result<String, String>| r.map_err(|e| invalid(e.split(':').next().unwrap_or(""), "required"));
+    async fn entity_from_record(
+        &self,
+        actor: &Actor,
+        mut p: Map<String, Value>,
+        geometry: Option<Value>,
+    ) -> Result<Entity> {
+        let field = |r: std::result::Result<String, String>| {
+            r.map_err(|e| invalid(e.split(':').next().unwrap_or(""), "required"))
+        };
         let id = field(take_str(&mut p, "id"))?;
         let kind_id = field(take_str(&mut p, "kind"))?;
         let name = field(take_str(&mut p, "name"))?;
         let department = field(take_str(&mut p, "department"))?;
         let region = field(take_str(&mut p, "region"))?;
         let status = match p.remove("status") {
-            Some(Value::String(s)) => EntityStatus::parse(&s).ok_or_else(|| invalid("status", format!("{s:?} is not active, planned, maintenance or retired")))?,
+            Some(Value::String(s)) => EntityStatus::parse(&s).ok_or_else(|| {
+                invalid(
+                    "status",
+                    format!("{s:?} is not active, planned, maintenance or retired"),
+                )
+            })?,
             _ => EntityStatus::Active,
         };
-        let kind = self.kind(&kind_id).ok_or_else(|| invalid("kind", format!("kind {kind_id} does not exist")))?;
+        let kind = self
+            .kind(&kind_id)
+            .ok_or_else(|| invalid("kind", format!("kind {kind_id} does not exist")))?;
         // Whatever is left are attributes; `attributes` may also come as one JSON object.
         let mut attributes = match p.remove("attributes") {
             Some(Value::Object(m)) => m,
-            Some(Value::String(s)) => serde_json::from_str(&s).map_err(|e| invalid("attributes", format!("not a JSON object: {e}")))?,
+            Some(Value::String(s)) => serde_json::from_str(&s)
+                .map_err(|e| invalid("attributes", format!("not a JSON object: {e}")))?,
             _ => Map::new(),
         };
         for (k, v) in p {
-            let def = kind.attributes.iter().find(|a| a.name == k).ok_or_else(|| invalid(&format!("attributes.{k}"), format!("not an attribute of kind {kind_id}")))?;
+            let def = kind
+                .attributes
+                .iter()
+                .find(|a| a.name == k)
+                .ok_or_else(|| {
+                    invalid(
+                        &format!("attributes.{k}"),
+                        format!("not an attribute of kind {kind_id}"),
+                    )
+                })?;
             let v = coerce(v, def.ty).map_err(|e| invalid(&format!("attributes.{k}"), e))?;
             attributes.insert(k, v);
         }
-        let e = Entity { id, kind: kind_id, name, department, region, geometry, attributes, status, created_ms: 0, updated_ms: 0 };
+        let e = Entity {
+            id,
+            kind: kind_id,
+            name,
+            department,
+            region,
+            geometry,
+            attributes,
+            status,
+            created_ms: 0,
+            updated_ms: 0,
+        };
         self.check_new_entity(actor, e).await
     }
 }

@@ -111,7 +111,9 @@ impl<'de> Deserialize<'de> for TsInput {
                 Ok(TsInput::Millis(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<TsInput, E> {
-                Ok(i64::try_from(v).map(TsInput::Millis).unwrap_or(TsInput::Bad))
+                Ok(i64::try_from(v)
+                    .map(TsInput::Millis)
+                    .unwrap_or(TsInput::Bad))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<TsInput, E> {
                 Ok(if v.is_finite() && v.abs() < 9.0e15 {
@@ -241,33 +243,75 @@ impl Engine {
                 // Consecutive readings of one entity are the common case: look it up once.
                 if last.as_ref().map(|l| l.0) != Some(r.entity.as_str()) {
                     let Some(info) = idx.entities.get(&r.entity) else {
-                        rejected.push(fail(reason::UNKNOWN_ENTITY, format!("{}: entity {} does not exist", reason::UNKNOWN_ENTITY, r.entity)));
+                        rejected.push(fail(
+                            reason::UNKNOWN_ENTITY,
+                            format!(
+                                "{}: entity {} does not exist",
+                                reason::UNKNOWN_ENTITY,
+                                r.entity
+                            ),
+                        ));
                         continue;
                     };
                     let Some(kind) = idx.kinds.get(&*info.kind) else {
-                        rejected.push(fail(reason::UNKNOWN_ENTITY, format!("{}: kind {} of entity {} does not exist", reason::UNKNOWN_ENTITY, info.kind, r.entity)));
+                        rejected.push(fail(
+                            reason::UNKNOWN_ENTITY,
+                            format!(
+                                "{}: kind {} of entity {} does not exist",
+                                reason::UNKNOWN_ENTITY,
+                                info.kind,
+                                r.entity
+                            ),
+                        ));
                         continue;
                     };
-                    last = Some((r.entity.as_str(), Arc::from(r.entity.as_str()), kind.clone(), info.retired));
+                    last = Some((
+                        r.entity.as_str(),
+                        Arc::from(r.entity.as_str()),
+                        kind.clone(),
+                        info.retired,
+                    ));
                 }
-                let Some((_, entity, kind, retired)) = &last else { continue };
+                let Some((_, entity, kind, retired)) = &last else {
+                    continue;
+                };
                 if let Some(o) = owner {
                     if o != r.entity {
-                        rejected.push(fail(reason::NOT_OWNER, format!("{}: this device token may only write entity {o}", reason::NOT_OWNER)));
+                        rejected.push(fail(
+                            reason::NOT_OWNER,
+                            format!(
+                                "{}: this device token may only write entity {o}",
+                                reason::NOT_OWNER
+                            ),
+                        ));
                         continue;
                     }
                 }
                 if *retired {
-                    rejected.push(fail(reason::RETIRED, format!("{}: entity {} is retired", reason::RETIRED, r.entity)));
+                    rejected.push(fail(
+                        reason::RETIRED,
+                        format!("{}: entity {} is retired", reason::RETIRED, r.entity),
+                    ));
                     continue;
                 }
                 let Some(def) = kind.metric(&r.metric) else {
-                    rejected.push(fail(reason::UNKNOWN_METRIC, format!("{}: kind {} has no metric {}", reason::UNKNOWN_METRIC, kind.id, r.metric)));
+                    rejected.push(fail(
+                        reason::UNKNOWN_METRIC,
+                        format!(
+                            "{}: kind {} has no metric {}",
+                            reason::UNKNOWN_METRIC,
+                            kind.id,
+                            r.metric
+                        ),
+                    ));
                     continue;
                 };
                 let value = match (&r.value, def.ty) {
                     (ValueInput::Number(v), _) if !v.is_finite() => {
-                        rejected.push(fail(reason::NOT_FINITE, format!("{}: value must be a finite number", reason::NOT_FINITE)));
+                        rejected.push(fail(
+                            reason::NOT_FINITE,
+                            format!("{}: value must be a finite number", reason::NOT_FINITE),
+                        ));
                         continue;
                     }
                     (ValueInput::Number(v), ValueType::Number) => *v,
@@ -280,7 +324,15 @@ impl Engine {
                             ValueInput::Bool(_) => "boolean",
                             ValueInput::Other(t) => t,
                         };
-                        rejected.push(fail(reason::WRONG_TYPE, format!("{}: metric {} expects {}, got {got}", reason::WRONG_TYPE, r.metric, format!("{want:?}").to_lowercase())));
+                        rejected.push(fail(
+                            reason::WRONG_TYPE,
+                            format!(
+                                "{}: metric {} expects {}, got {got}",
+                                reason::WRONG_TYPE,
+                                r.metric,
+                                format!("{want:?}").to_lowercase()
+                            ),
+                        ));
                         continue;
                     }
                 };
@@ -290,21 +342,43 @@ impl Engine {
                     Some(TsInput::Text(s)) => match parse_rfc3339_ms(s) {
                         Some(t) => t,
                         None => {
-                            rejected.push(fail(reason::BAD_TIME, format!("{}: ts {s:?} is not RFC 3339 or epoch milliseconds", reason::BAD_TIME)));
+                            rejected.push(fail(
+                                reason::BAD_TIME,
+                                format!(
+                                    "{}: ts {s:?} is not RFC 3339 or epoch milliseconds",
+                                    reason::BAD_TIME
+                                ),
+                            ));
                             continue;
                         }
                     },
                     Some(TsInput::Bad) => {
-                        rejected.push(fail(reason::BAD_TIME, format!("{}: ts must be RFC 3339 text or epoch milliseconds", reason::BAD_TIME)));
+                        rejected.push(fail(
+                            reason::BAD_TIME,
+                            format!(
+                                "{}: ts must be RFC 3339 text or epoch milliseconds",
+                                reason::BAD_TIME
+                            ),
+                        ));
                         continue;
                     }
                 };
                 if ts > now + max_future {
-                    rejected.push(fail(reason::FUTURE, format!("{}: ts is more than {} s in the future", reason::FUTURE, max_future / 1000)));
+                    rejected.push(fail(
+                        reason::FUTURE,
+                        format!(
+                            "{}: ts is more than {} s in the future",
+                            reason::FUTURE,
+                            max_future / 1000
+                        ),
+                    ));
                     continue;
                 }
                 if ts < 0 {
-                    rejected.push(fail(reason::BAD_TIME, format!("{}: ts is before 1970", reason::BAD_TIME)));
+                    rejected.push(fail(
+                        reason::BAD_TIME,
+                        format!("{}: ts is before 1970", reason::BAD_TIME),
+                    ));
                     continue;
                 }
                 points.push(Pending {
@@ -335,8 +409,17 @@ impl Engine {
 fn reason_label(text: &str) -> &'static str {
     use reason::*;
     let head = text.split(':').next().unwrap_or("");
-    [UNKNOWN_ENTITY, NOT_OWNER, UNKNOWN_METRIC, WRONG_TYPE, NOT_FINITE, BAD_TIME, FUTURE, RETIRED]
-        .into_iter()
-        .find(|r| *r == head)
-        .unwrap_or(MALFORMED)
+    [
+        UNKNOWN_ENTITY,
+        NOT_OWNER,
+        UNKNOWN_METRIC,
+        WRONG_TYPE,
+        NOT_FINITE,
+        BAD_TIME,
+        FUTURE,
+        RETIRED,
+    ]
+    .into_iter()
+    .find(|r| *r == head)
+    .unwrap_or(MALFORMED)
 }

@@ -153,6 +153,19 @@ pub struct MetricState {
     pub value: f64,
 }
 
+/// The range and resolution of a history query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryQuery {
+    /// Start (inclusive, epoch ms).
+    pub from: i64,
+    /// End (exclusive, epoch ms).
+    pub to: i64,
+    /// Roll-up step; `None` = raw readings.
+    pub step: Option<Step>,
+    /// Most raw points returned (1–100,000).
+    pub limit: usize,
+}
+
 /// History of one metric: raw points or roll-up buckets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -219,11 +232,14 @@ impl Engine {
         actor: &Actor,
         id: &str,
         metric: &str,
-        from: i64,
-        to: i64,
-        step: Option<Step>,
-        limit: usize,
+        q: HistoryQuery,
     ) -> Result<History> {
+        let HistoryQuery {
+            from,
+            to,
+            step,
+            limit,
+        } = q;
         if from >= to {
             return Err(invalid("from", "must be before `to`"));
         }
@@ -257,7 +273,11 @@ impl Engine {
                 if span > 100_000 {
                     return Err(invalid(
                         "step",
-                        format!("{} buckets of {} is too many; choose a larger step", span, step.as_str()),
+                        format!(
+                            "{} buckets of {} is too many; choose a larger step",
+                            span,
+                            step.as_str()
+                        ),
                     ));
                 }
                 let buckets = match sid {

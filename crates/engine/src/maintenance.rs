@@ -38,7 +38,10 @@ impl Engine {
         let kinds: Vec<_> = self.inner.index.read().kinds.values().cloned().collect();
         let mut removed = 0;
         for k in kinds {
-            let days = k.retention_days.unwrap_or(self.inner.cfg.raw_retention_days).max(1);
+            let days = k
+                .retention_days
+                .unwrap_or(self.inner.cfg.raw_retention_days)
+                .max(1);
             let cutoff = now_ms() - days as i64 * 86_400_000;
             match self.inner.store.apply_retention(&k.id, cutoff).await {
                 Ok(n) => removed += n,

@@ -56,24 +56,74 @@ impl Metrics {
             sse_dropped: Counter::default(),
             mqtt_bad: Counter::default(),
         };
-        r.register("readings_received", "Readings received, per gateway", m.received.clone());
-        r.register("readings_rejected", "Readings refused, per gateway and reason", m.rejected.clone());
-        r.register("readings_stored", "Readings durably stored, per gateway", m.stored.clone());
-        r.register("readings_duplicate", "Stored readings that were replays (already in history)", m.duplicates.clone());
-        r.register("write_failures", "Batch writes the store refused", m.write_failures.clone());
-        r.register("write_batch_points", "Points per history write batch", m.batch_size.clone());
-        r.register("write_batch_seconds", "Time to write one history batch", m.batch_seconds.clone());
-        r.register("reading_queryable_seconds", "From receipt to durable and queryable", m.queryable_seconds.clone());
-        r.register("bus_depth", "Jobs waiting in the ingest bus", m.bus_depth.clone());
-        r.register("stream_clients", "Connected live-stream clients", m.sse_clients.clone());
-        r.register("stream_dropped", "Live-stream clients dropped for falling behind", m.sse_dropped.clone());
-        r.register("mqtt_bad_messages", "MQTT messages that could not be parsed", m.mqtt_bad.clone());
+        r.register(
+            "readings_received",
+            "Readings received, per gateway",
+            m.received.clone(),
+        );
+        r.register(
+            "readings_rejected",
+            "Readings refused, per gateway and reason",
+            m.rejected.clone(),
+        );
+        r.register(
+            "readings_stored",
+            "Readings durably stored, per gateway",
+            m.stored.clone(),
+        );
+        r.register(
+            "readings_duplicate",
+            "Stored readings that were replays (already in history)",
+            m.duplicates.clone(),
+        );
+        r.register(
+            "write_failures",
+            "Batch writes the store refused",
+            m.write_failures.clone(),
+        );
+        r.register(
+            "write_batch_points",
+            "Points per history write batch",
+            m.batch_size.clone(),
+        );
+        r.register(
+            "write_batch_seconds",
+            "Time to write one history batch",
+            m.batch_seconds.clone(),
+        );
+        r.register(
+            "reading_queryable_seconds",
+            "From receipt to durable and queryable",
+            m.queryable_seconds.clone(),
+        );
+        r.register(
+            "bus_depth",
+            "Jobs waiting in the ingest bus",
+            m.bus_depth.clone(),
+        );
+        r.register(
+            "stream_clients",
+            "Connected live-stream clients",
+            m.sse_clients.clone(),
+        );
+        r.register(
+            "stream_dropped",
+            "Live-stream clients dropped for falling behind",
+            m.sse_dropped.clone(),
+        );
+        r.register(
+            "mqtt_bad_messages",
+            "MQTT messages that could not be parsed",
+            m.mqtt_bad.clone(),
+        );
         *m.registry.lock().unwrap_or_else(|p| p.into_inner()) = r;
         m
     }
 
     pub(crate) fn received(&self, s: Source, n: usize) {
-        self.received.get_or_create(&vec![("gateway", s.as_str())]).inc_by(n as u64);
+        self.received
+            .get_or_create(&vec![("gateway", s.as_str())])
+            .inc_by(n as u64);
     }
 
     pub(crate) fn rejected(&self, s: Source, reason: &'static str) {
@@ -83,7 +133,9 @@ impl Metrics {
     }
 
     pub(crate) fn stored(&self, s: Source, n: usize) {
-        self.stored.get_or_create(&vec![("gateway", s.as_str())]).inc_by(n as u64);
+        self.stored
+            .get_or_create(&vec![("gateway", s.as_str())])
+            .inc_by(n as u64);
     }
 
     pub(crate) fn batch_written(&self, points: usize, took: Duration, duplicates: u64) {

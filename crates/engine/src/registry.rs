@@ -146,7 +146,13 @@ impl Engine {
             }
         }
         self.inner.store.put_region(&r).await?;
-        self.audit(&actor.username, "region.put", &r.code, serde_json::json!({})).await;
+        self.audit(
+            &actor.username,
+            "region.put",
+            &r.code,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(r)
     }
 
@@ -156,7 +162,13 @@ impl Engine {
         if !self.inner.store.delete_region(code).await? {
             return Err(Error::NotFound(format!("region {code}")));
         }
-        self.audit(&actor.username, "region.delete", code, serde_json::json!({})).await;
+        self.audit(
+            &actor.username,
+            "region.delete",
+            code,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(())
     }
 
@@ -186,7 +198,13 @@ impl Engine {
             }
         }
         self.inner.store.put_department(&d).await?;
-        self.audit(&actor.username, "department.put", &d.id, serde_json::json!({})).await;
+        self.audit(
+            &actor.username,
+            "department.put",
+            &d.id,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(d)
     }
 
@@ -196,7 +214,13 @@ impl Engine {
         if !self.inner.store.delete_department(id).await? {
             return Err(Error::NotFound(format!("department {id}")));
         }
-        self.audit(&actor.username, "department.delete", id, serde_json::json!({})).await;
+        self.audit(
+            &actor.username,
+            "department.delete",
+            id,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(())
     }
 
@@ -221,15 +245,22 @@ impl Engine {
         need_registry_admin(actor)?;
         g.validate()?;
         if self.inner.store.get_region(&g.region).await?.is_none() {
-            return Err(invalid("region", format!("region {} does not exist", g.region)));
+            return Err(invalid(
+                "region",
+                format!("region {} does not exist", g.region),
+            ));
         }
         for d in &g.departments {
             if self.inner.store.get_department(d).await?.is_none() {
-                return Err(invalid("departments", format!("department {d} does not exist")));
+                return Err(invalid(
+                    "departments",
+                    format!("department {d} does not exist"),
+                ));
             }
         }
         self.inner.store.put_grid(&g).await?;
-        self.audit(&actor.username, "grid.put", &g.id, serde_json::json!({})).await;
+        self.audit(&actor.username, "grid.put", &g.id, serde_json::json!({}))
+            .await;
         Ok(g)
     }
 
@@ -239,7 +270,8 @@ impl Engine {
         if !self.inner.store.delete_grid(id).await? {
             return Err(Error::NotFound(format!("grid {id}")));
         }
-        self.audit(&actor.username, "grid.delete", id, serde_json::json!({})).await;
+        self.audit(&actor.username, "grid.delete", id, serde_json::json!({}))
+            .await;
         Ok(())
     }
 
@@ -261,7 +293,8 @@ impl Engine {
             .write()
             .kinds
             .insert(k.id.clone(), Arc::new(k.clone()));
-        self.audit(&actor.username, "kind.put", &k.id, serde_json::json!({})).await;
+        self.audit(&actor.username, "kind.put", &k.id, serde_json::json!({}))
+            .await;
         Ok(k)
     }
 
@@ -272,7 +305,8 @@ impl Engine {
             return Err(Error::NotFound(format!("kind {id}")));
         }
         self.inner.index.write().kinds.remove(id);
-        self.audit(&actor.username, "kind.delete", id, serde_json::json!({})).await;
+        self.audit(&actor.username, "kind.delete", id, serde_json::json!({}))
+            .await;
         Ok(())
     }
 
@@ -318,14 +352,23 @@ impl Engine {
             .kind(&e.kind)
             .ok_or_else(|| invalid("kind", format!("kind {} does not exist", e.kind)))?;
         kind.check_attributes(&e.attributes)?;
-        if self.inner.store.get_department(&e.department).await?.is_none() {
+        if self
+            .inner
+            .store
+            .get_department(&e.department)
+            .await?
+            .is_none()
+        {
             return Err(invalid(
                 "department",
                 format!("department {} does not exist", e.department),
             ));
         }
         if self.inner.store.get_region(&e.region).await?.is_none() {
-            return Err(invalid("region", format!("region {} does not exist", e.region)));
+            return Err(invalid(
+                "region",
+                format!("region {} does not exist", e.region),
+            ));
         }
         Ok(())
     }
@@ -343,8 +386,18 @@ impl Engine {
         e.created_ms = now;
         e.updated_ms = now;
         self.inner.store.insert_entity(&e).await?;
-        self.inner.index.write().entities.insert(e.id.clone(), info(&e));
-        self.audit(&actor.username, "entity.create", &e.id, serde_json::json!({})).await;
+        self.inner
+            .index
+            .write()
+            .entities
+            .insert(e.id.clone(), info(&e));
+        self.audit(
+            &actor.username,
+            "entity.create",
+            &e.id,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(e)
     }
 
@@ -390,8 +443,13 @@ impl Engine {
     /// and may not hand one to another department.
     pub async fn update_entity(&self, actor: &Actor, mut e: Entity) -> Result<Entity> {
         let old = self.entity(actor, &e.id).await?;
-        if !actor.can_write_department(&old.department) || !actor.can_write_department(&e.department) {
-            return Err(Error::Forbidden(format!("you may not change entity {}", e.id)));
+        if !actor.can_write_department(&old.department)
+            || !actor.can_write_department(&e.department)
+        {
+            return Err(Error::Forbidden(format!(
+                "you may not change entity {}",
+                e.id
+            )));
         }
         self.check_entity(&e).await?;
         e.created_ms = old.created_ms;
@@ -399,8 +457,18 @@ impl Engine {
         if !self.inner.store.update_entity(&e).await? {
             return Err(Error::NotFound(format!("entity {}", e.id)));
         }
-        self.inner.index.write().entities.insert(e.id.clone(), info(&e));
-        self.audit(&actor.username, "entity.update", &e.id, serde_json::json!({})).await;
+        self.inner
+            .index
+            .write()
+            .entities
+            .insert(e.id.clone(), info(&e));
+        self.audit(
+            &actor.username,
+            "entity.update",
+            &e.id,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(e)
     }
 
@@ -414,7 +482,8 @@ impl Engine {
         self.inner.index.write().entities.remove(id);
         self.inner.tokens.remove_entity(id);
         self.inner.live.forget_entity(id);
-        self.audit(&actor.username, "entity.delete", id, serde_json::json!({})).await;
+        self.audit(&actor.username, "entity.delete", id, serde_json::json!({}))
+            .await;
         Ok(())
     }
 }

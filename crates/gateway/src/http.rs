@@ -97,10 +97,20 @@ pub fn parse_ndjson(body: &[u8]) -> (Vec<IngestReading>, Vec<Rejection>) {
 
 async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(token) = bearer(&headers) else {
-        return error(StatusCode::UNAUTHORIZED, "unauthenticated", "a device token is required (Authorization: Bearer …)", "需要设备令牌");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "a device token is required (Authorization: Bearer …)",
+            "需要设备令牌",
+        );
     };
     let Some(owner) = ctx.engine.device_entity(token) else {
-        return error(StatusCode::UNAUTHORIZED, "unauthenticated", "unknown or revoked device token", "设备令牌无效或已吊销");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "unknown or revoked device token",
+            "设备令牌无效或已吊销",
+        );
     };
     let ndjson = headers
         .get(header::CONTENT_TYPE)
@@ -130,7 +140,11 @@ async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Resp
             "单次请求读数过多",
         );
     }
-    match ctx.engine.ingest(Source::Http, readings, Some(&owner), rejected).await {
+    match ctx
+        .engine
+        .ingest(Source::Http, readings, Some(&owner), rejected)
+        .await
+    {
         Ok(out) => {
             let status = if out.accepted == 0 && !out.rejected.is_empty() {
                 StatusCode::UNPROCESSABLE_ENTITY

@@ -61,7 +61,12 @@ fn options(cfg: &MqttConfig) -> Result<MqttOptions, MqttError> {
         .split('&')
         .find_map(|kv| kv.strip_prefix("client_id="))
         .map(str::to_string)
-        .unwrap_or_else(|| format!("zhicheng-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into())));
+        .unwrap_or_else(|| {
+            format!(
+                "zhicheng-{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into())
+            )
+        });
     let mut o = MqttOptions::new(client_id, host, port);
     o.set_keep_alive(Duration::from_secs(30));
     o.set_manual_acks(true);
@@ -78,15 +83,19 @@ fn options(cfg: &MqttConfig) -> Result<MqttOptions, MqttError> {
 /// Parses one message into readings; `Err` says why it is malformed.
 pub fn parse(topic: &str, payload: &[u8]) -> Result<Vec<IngestReading>, String> {
     let parts: Vec<&str> = topic.split('/').collect();
-    if parts.len() < 2 || parts[parts.len() - 1] != "telemetry" || parts[parts.len() - 2].is_empty() {
+    if parts.len() < 2 || parts[parts.len() - 1] != "telemetry" || parts[parts.len() - 2].is_empty()
+    {
         return Err(format!("topic {topic:?} is not city/{{entity}}/telemetry"));
     }
     let entity = parts[parts.len() - 2];
-    let v: serde_json::Value = serde_json::from_slice(payload).map_err(|e| format!("payload is not JSON: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(payload).map_err(|e| format!("payload is not JSON: {e}"))?;
     let ts = match v.get("ts") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) => Some(TsInput::Text(s.clone())),
-        Some(serde_json::Value::Number(n)) => Some(n.as_i64().map(TsInput::Millis).unwrap_or(TsInput::Bad)),
+        Some(serde_json::Value::Number(n)) => {
+            Some(n.as_i64().map(TsInput::Millis).unwrap_or(TsInput::Bad))
+        }
         Some(_) => Some(TsInput::Bad),
     };
     let values = v
@@ -130,11 +139,18 @@ impl Throttle {
 }
 
 /// Runs the subscriber until `shutdown` turns true. Returns an error only for a bad URL.
-pub async fn run(engine: Engine, cfg: MqttConfig, mut shutdown: watch::Receiver<bool>) -> Result<(), MqttError> {
+pub async fn run(
+    engine: Engine,
+    cfg: MqttConfig,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), MqttError> {
     let opts = options(&cfg)?;
     let (client, mut events): (AsyncClient, EventLoop) = AsyncClient::new(opts, 256);
     let permits = Arc::new(Semaphore::new(IN_FLIGHT));
-    let bad_log = Arc::new(std::sync::Mutex::new(Throttle { last: None, held: 0 }));
+    let bad_log = Arc::new(std::sync::Mutex::new(Throttle {
+        last: None,
+        held: 0,
+    }));
     let mut backoff = Duration::from_millis(500);
     tracing::info!(url = %cfg.url, topic = %cfg.topic, "MQTT gateway starting");
     loop {
@@ -177,7 +193,11 @@ pub async fn run(engine: Engine, cfg: MqttConfig, mut shutdown: watch::Receiver<
         }
     }
     // Let the messages being stored finish and be acknowledged, then leave cleanly.
-    let _ = tokio::time::timeout(Duration::from_secs(10), permits.acquire_many(IN_FLIGHT as u32)).await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(10),
+        permits.acquire_many(IN_FLIGHT as u32),
+    )
+    .await;
     let _ = client.try_disconnect();
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         while let Ok(ev) = events.poll().await {
@@ -191,7 +211,12 @@ pub async fn run(engine: Engine, cfg: MqttConfig, mut shutdown: watch::Receiver<
     Ok(())
 }
 
-async fn handle(engine: Engine, client: AsyncClient, p: Publish, bad_log: Arc<std::sync::Mutex<Throttle>>) {
+async fn handle(
+    engine: Engine,
+    client: AsyncClient,
+    p: Publish,
+    bad_log: Arc<std::sync::Mutex<Throttle>>,
+) {
     match parse(&p.topic, &p.payload) {
         Err(why) => {
             engine.metrics().mqtt_bad_message();
@@ -199,7 +224,10 @@ async fn handle(engine: Engine, client: AsyncClient, p: Publish, bad_log: Arc<st
                 tracing::warn!(topic = %p.topic, reason = %why, suppressed = held, "bad MQTT message");
             }
         }
-        Ok(readings) => match engine.ingest(Source::Mqtt, readings, None, Vec::new()).await {
+        Ok(readings) => match engine
+            .ingest(Source::Mqtt, readings, None, Vec::new())
+            .await
+        {
             Ok(out) => {
                 if !out.rejected.is_empty() {
                     tracing::debug!(topic = %p.topic, rejected = ?out.rejected, "MQTT readings refused");

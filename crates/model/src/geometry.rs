@@ -24,7 +24,9 @@ impl BBox {
             .split(',')
             .map(|p| p.trim().parse::<f64>())
             .collect::<Result<_, _>>()
-            .map_err(|_| GeometryError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat".into()))?;
+            .map_err(|_| {
+                GeometryError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat".into())
+            })?;
         if v.len() != 4 {
             return Err(GeometryError(
                 "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat".into(),
@@ -39,7 +41,9 @@ impl BBox {
         check_position(b.min_lon, b.min_lat)?;
         check_position(b.max_lon, b.max_lat)?;
         if b.min_lon > b.max_lon || b.min_lat > b.max_lat {
-            return Err(GeometryError("bbox minimum is greater than its maximum".into()));
+            return Err(GeometryError(
+                "bbox minimum is greater than its maximum".into(),
+            ));
         }
         Ok(b)
     }
@@ -81,8 +85,12 @@ fn position(v: &Value) -> Result<(f64, f64), GeometryError> {
         .as_array()
         .filter(|a| a.len() >= 2 && a.len() <= 3)
         .ok_or_else(|| GeometryError("a position must be [lon, lat] or [lon, lat, alt]".into()))?;
-    let lon = a[0].as_f64().ok_or_else(|| GeometryError("longitude must be a number".into()))?;
-    let lat = a[1].as_f64().ok_or_else(|| GeometryError("latitude must be a number".into()))?;
+    let lon = a[0]
+        .as_f64()
+        .ok_or_else(|| GeometryError("longitude must be a number".into()))?;
+    let lat = a[1]
+        .as_f64()
+        .ok_or_else(|| GeometryError("latitude must be a number".into()))?;
     check_position(lon, lat)?;
     Ok((lon, lat))
 }
@@ -100,7 +108,9 @@ fn positions(v: &Value, min: usize) -> Result<Vec<(f64, f64)>, GeometryError> {
 fn ring(v: &Value) -> Result<Vec<(f64, f64)>, GeometryError> {
     let r = positions(v, 4)?;
     if r.first() != r.last() {
-        return Err(GeometryError("a polygon ring must be closed (first position = last)".into()));
+        return Err(GeometryError(
+            "a polygon ring must be closed (first position = last)".into(),
+        ));
     }
     Ok(r)
 }

@@ -112,7 +112,10 @@ mod tests {
         assert!(!a.can_write_department("police"));
         assert!(!a.can_admin_registry());
         assert_eq!(a.scope(), Some("eco-env"));
-        let v = Actor { role: Role::Viewer, ..a };
+        let v = Actor {
+            role: Role::Viewer,
+            ..a
+        };
         assert!(v.can_read_department("police") && !v.can_write_department("police"));
     }
 }

@@ -80,7 +80,11 @@ impl Region {
             }
         } else if self.level != RegionLevel::County {
             // Infer the parent from the code, as GB/T 2260 codes nest.
-            let plen = if self.level == RegionLevel::Village { 9 } else { 6 };
+            let plen = if self.level == RegionLevel::Village {
+                9
+            } else {
+                6
+            };
             self.parent = Some(self.code[..plen].to_string());
         }
         if let Some(g) = &self.geometry {
@@ -474,7 +478,10 @@ mod tests {
         );
         let wrong = json!({"capacity": "many"}).as_object().unwrap().clone();
         assert!(kind.check_attributes(&wrong).is_err());
-        let extra = json!({"capacity": 1, "colour": "red"}).as_object().unwrap().clone();
+        let extra = json!({"capacity": 1, "colour": "red"})
+            .as_object()
+            .unwrap()
+            .clone();
         assert_eq!(
             kind.check_attributes(&extra).unwrap_err().field,
             "attributes.colour"

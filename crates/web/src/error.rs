@@ -29,12 +29,20 @@ impl ApiError {
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let (status, code, zh) = match &e {
-            Error::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", "未登录或登录已过期"),
+            Error::Unauthenticated(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "未登录或登录已过期",
+            ),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "无权执行此操作"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "未找到"),
             Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "数据不合法"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict", "与现有数据冲突"),
-            Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "服务暂不可用"),
+            Error::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "服务暂不可用",
+            ),
             Error::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store", "存储出错"),
         };
         if status.is_server_error() {

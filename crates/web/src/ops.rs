@@ -24,7 +24,11 @@ async fn healthz() -> &'static str {
 async fn readyz(State(s): State<AppState>) -> Response {
     let store = s.engine.store();
     if let Err(e) = store.ping().await {
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"ready": false, "reason": format!("store unreachable: {e}")}))).into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"ready": false, "reason": format!("store unreachable: {e}")})),
+        )
+            .into_response();
     }
     match store.migration_status().await {
         Ok(st) if st.pending.is_empty() => Json(serde_json::json!({"ready": true, "backend": store.backend(), "migrations": st.applied})).into_response(),
@@ -36,7 +40,10 @@ async fn readyz(State(s): State<AppState>) -> Response {
 async fn metrics(State(s): State<AppState>) -> Response {
     let body = s.engine.metrics().render(s.engine.bus_depth());
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         body,
     )
         .into_response()

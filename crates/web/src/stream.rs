@@ -50,39 +50,47 @@ async fn stream(
     let mut rx = s.engine.subscribe();
     let engine = s.engine.clone();
     engine.metrics().stream_clients(1);
-    let out: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(async_stream(move |tx| async move {
-        let _guard = ClientGuard(engine.clone());
-        let scope = actor.scope().map(str::to_string);
-        let _ = tx.send(Event::default().event("hello").data("{}")).await;
-        loop {
-            match rx.recv().await {
-                Ok(batch) => {
-                    let items: Vec<_> = batch
-                        .iter()
-                        .filter(|c| scope.as_deref().is_none_or(|d| &*c.department == d))
-                        .filter(|c| f.kind.as_deref().is_none_or(|k| &*c.kind == k))
-                        .filter(|c| f.entity.as_deref().is_none_or(|e| &*c.entity == e))
-                        .filter(|c| f.region.as_deref().is_none_or(|r| c.region.starts_with(r)))
-                        .collect();
-                    if items.is_empty() {
-                        continue;
+    let out: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
+        Box::pin(async_stream(move |tx| async move {
+            let _guard = ClientGuard(engine.clone());
+            let scope = actor.scope().map(str::to_string);
+            let _ = tx.send(Event::default().event("hello").data("{}")).await;
+            loop {
+                match rx.recv().await {
+                    Ok(batch) => {
+                        let items: Vec<_> = batch
+                            .iter()
+                            .filter(|c| scope.as_deref().is_none_or(|d| &*c.department == d))
+                            .filter(|c| f.kind.as_deref().is_none_or(|k| &*c.kind == k))
+                            .filter(|c| f.entity.as_deref().is_none_or(|e| &*c.entity == e))
+                            .filter(|c| f.region.as_deref().is_none_or(|r| c.region.starts_with(r)))
+                            .collect();
+                        if items.is_empty() {
+                            continue;
+                        }
+                        let data = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
+                        // A full client buffer means the client is slow: drop it rather than wait.
+                        if tx
+                            .try_send(Event::default().event("state").data(data))
+                            .is_err()
+                        {
+                            engine.metrics().stream_dropped();
+                            break;
+                        }
                     }
-                    let data = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
-                    // A full client buffer means the client is slow: drop it rather than wait.
-                    if tx.try_send(Event::default().event("state").data(data)).is_err() {
+                    Err(RecvError::Lagged(_)) => {
                         engine.metrics().stream_dropped();
+                        let _ = tx.try_send(
+                            Event::default()
+                                .event("dropped")
+                                .data("{\"reason\":\"too slow\"}"),
+                        );
                         break;
                     }
+                    Err(RecvError::Closed) => break,
                 }
-                Err(RecvError::Lagged(_)) => {
-                    engine.metrics().stream_dropped();
-                    let _ = tx.try_send(Event::default().event("dropped").data("{\"reason\":\"too slow\"}"));
-                    break;
-                }
-                Err(RecvError::Closed) => break,
             }
-        }
-    }));
+        }));
     Ok(Sse::new(out).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
@@ -92,18 +100,8 @@ where
     F: FnOnce(tokio::sync::mpsc::Sender<Event>) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    use futures::StreamExt;
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(f(tx));
-    tokio_stream::wrappers::ReceiverStream::new(rx).map_ok()
-}
-
-trait MapOk: Sized {
-    fn map_ok(self) -> futures::stream::Map<Self, fn(Event) -> Result<Event, Infallible>>;
-}
-
-impl<S: Stream<Item = Event>> MapOk for S {
-    fn map_ok(self) -> futures::stream::Map<Self, fn(Event) -> Result<Event, Infallible>> {
-        use futures::StreamExt;
-        self.map(Ok as fn(Event) -> Result<Event, Infallible>)
-    }
+    tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok::<Event, Infallible>)
 }

@@ -29,7 +29,9 @@ pub fn redact(url: &str) -> String {
 pub fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.filter));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match cfg.log.format {
         LogFormat::Json => b.json().try_init(),
         LogFormat::Text => b.try_init(),
@@ -38,7 +40,9 @@ pub fn init_logging(cfg: &Config) {
 
 /// Opens the configured store (creating the data directory for SQLite).
 pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let url = cfg.database_url().map_err(|e| anyhow::anyhow!(e.render("config")))?;
+    let url = cfg
+        .database_url()
+        .map_err(|e| anyhow::anyhow!(e.render("config")))?;
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
@@ -88,7 +92,11 @@ impl App {
         let st = store.migrate().await.context("migrating the store")?;
         tracing::info!(backend = ?store.backend(), migrations = ?st.applied, "store ready");
         let engine = Engine::start(store, engine_config(cfg)).await?;
-        if let Some(p) = cfg.auth.initial_admin_password().map_err(|e| anyhow::anyhow!(e.render("config")))? {
+        if let Some(p) = cfg
+            .auth
+            .initial_admin_password()
+            .map_err(|e| anyhow::anyhow!(e.render("config")))?
+        {
             if engine.bootstrap_admin(&p).await? {
                 tracing::info!("created the first admin user 'admin'");
             }
@@ -133,7 +141,10 @@ impl App {
                     url: url.clone(),
                     topic: cfg.mqtt.topic.clone(),
                     username: cfg.mqtt.username.clone(),
-                    password: cfg.mqtt.password().map_err(|e| anyhow::anyhow!(e.render("config")))?,
+                    password: cfg
+                        .mqtt
+                        .password()
+                        .map_err(|e| anyhow::anyhow!(e.render("config")))?,
                 };
                 let e = engine.clone();
                 let rx = stop_rx.clone();

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use zhicheng_model::time_util::now_ms;
-use zhicheng_model::{Actor, Department, Entity, EntityStatus, Kind, MetricDef, Region, RegionLevel, ValueType};
+use zhicheng_model::{
+    Actor, Department, Entity, EntityStatus, Kind, MetricDef, Region, RegionLevel, ValueType,
+};
 
 use crate::app::{self, App};
 use crate::config::Config;
@@ -51,8 +53,17 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Runs a benchmark.
 pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
-    let BenchCmd::Ingest { database_url, seconds, batch, clients, entities, mqtt_url } = cmd;
-    let tmp = tempfile::Builder::new().prefix("zhicheng-bench-").tempdir()?;
+    let BenchCmd::Ingest {
+        database_url,
+        seconds,
+        batch,
+        clients,
+        entities,
+        mqtt_url,
+    } = cmd;
+    let tmp = tempfile::Builder::new()
+        .prefix("zhicheng-bench-")
+        .tempdir()?;
     let mut cfg = Config {
         data_dir: tmp.path().to_path_buf(),
         database_url: database_url.clone(),
@@ -66,24 +77,64 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
     let sys = Actor::system();
     let run_id = format!("{:x}", now_ms());
     engine
-        .put_region(&sys, Region { code: "370323".into(), name: "沂源县".into(), name_en: None, level: RegionLevel::County, parent: None, geometry: None })
+        .put_region(
+            &sys,
+            Region {
+                code: "370323".into(),
+                name: "沂源县".into(),
+                name_en: None,
+                level: RegionLevel::County,
+                parent: None,
+                geometry: None,
+            },
+        )
         .await?;
-    engine.put_department(&sys, Department { id: "bench".into(), name: "压测".into(), name_en: None, region: None }).await?;
+    engine
+        .put_department(
+            &sys,
+            Department {
+                id: "bench".into(),
+                name: "压测".into(),
+                name_en: None,
+                region: None,
+            },
+        )
+        .await?;
     let kind = Kind {
         id: "bench_sensor".into(),
         name: "压测传感器".into(),
         name_en: None,
         attributes: vec![],
-        metrics: (0..METRICS).map(|i| MetricDef { name: format!("m{i}"), label: None, unit: None, ty: ValueType::Number }).collect(),
+        metrics: (0..METRICS)
+            .map(|i| MetricDef {
+                name: format!("m{i}"),
+                label: None,
+                unit: None,
+                ty: ValueType::Number,
+            })
+            .collect(),
         retention_days: None,
     };
     engine.put_kind(&sys, kind).await?;
-    let ids: Vec<String> = (0..entities).map(|i| format!("bench-{run_id}-{i:05}")).collect();
+    let ids: Vec<String> = (0..entities)
+        .map(|i| format!("bench-{run_id}-{i:05}"))
+        .collect();
     engine
         .seed_entities(
             &sys,
             ids.iter()
-                .map(|id| Entity { id: id.clone(), kind: "bench_sensor".into(), name: id.clone(), department: "bench".into(), region: "370323".into(), geometry: None, attributes: Default::default(), status: EntityStatus::Active, created_ms: 0, updated_ms: 0 })
+                .map(|id| Entity {
+                    id: id.clone(),
+                    kind: "bench_sensor".into(),
+                    name: id.clone(),
+                    department: "bench".into(),
+                    region: "370323".into(),
+                    geometry: None,
+                    attributes: Default::default(),
+                    status: EntityStatus::Active,
+                    created_ms: 0,
+                    updated_ms: 0,
+                })
                 .collect(),
         )
         .await?;
@@ -143,7 +194,11 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
                         sent.fetch_add(batch as u64, Ordering::Relaxed);
                     }
                     Ok(resp) => {
-                        eprintln!("bench: HTTP {}: {}", resp.status(), resp.text().await.unwrap_or_default());
+                        eprintln!(
+                            "bench: HTTP {}: {}",
+                            resp.status(),
+                            resp.text().await.unwrap_or_default()
+                        );
                         break;
                     }
                     Err(e) => {
@@ -179,10 +234,17 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
 
 /// Publishes QoS 1 messages of 10 values each as fast as the broker takes them, then waits
 /// until every published value is in history; prints the sustained rate.
-async fn bench_mqtt(engine: &zhicheng_engine::Engine, url: &str, ids: &[String], seconds: u64) -> anyhow::Result<()> {
+async fn bench_mqtt(
+    engine: &zhicheng_engine::Engine,
+    url: &str,
+    ids: &[String],
+    seconds: u64,
+) -> anyhow::Result<()> {
     let stored_before = engine.store().count_history().await?;
     let (host, port) = {
-        let rest = url.trim_start_matches("mqtt://").trim_start_matches("tcp://");
+        let rest = url
+            .trim_start_matches("mqtt://")
+            .trim_start_matches("tcp://");
         let hp = rest.split(['/', '?']).next().unwrap_or(rest);
         let (h, p) = hp.rsplit_once(':').unwrap_or((hp, "1883"));
         (h.to_string(), p.parse::<u16>().unwrap_or(1883))
@@ -213,9 +275,18 @@ async fn bench_mqtt(engine: &zhicheng_engine::Engine, url: &str, ids: &[String],
         let id = &ids[i % ids.len()];
         let ts = base_ts + (i / ids.len()) as i64;
         i += 1;
-        let values: serde_json::Map<String, serde_json::Value> = (0..METRICS).map(|k| (format!("m{k}"), serde_json::json!(k as f64 + 0.25))).collect();
+        let values: serde_json::Map<String, serde_json::Value> = (0..METRICS)
+            .map(|k| (format!("m{k}"), serde_json::json!(k as f64 + 0.25)))
+            .collect();
         let payload = serde_json::json!({"ts": ts, "values": values}).to_string();
-        client.publish(format!("city/{id}/telemetry"), rumqttc::QoS::AtLeastOnce, false, payload).await?;
+        client
+            .publish(
+                format!("city/{id}/telemetry"),
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                payload,
+            )
+            .await?;
         published += 1;
     }
     let want = stored_before + published * METRICS as u64;

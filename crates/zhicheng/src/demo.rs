@@ -81,7 +81,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let (tmp, data_dir) = match &args.data_dir {
         Some(d) => (None, d.clone()),
         None => {
-            let t = tempfile::Builder::new().prefix("zhicheng-demo-").tempdir()?;
+            let t = tempfile::Builder::new()
+                .prefix("zhicheng-demo-")
+                .tempdir()?;
             let p = t.path().to_path_buf();
             (Some(t), p)
         }
@@ -94,7 +96,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     cfg.server.listen = format!("{}:{}", args.bind, args.port);
     cfg.mqtt.url = args.mqtt_url.clone();
     cfg.history.compact_interval_seconds = 2;
-    cfg.validate().map_err(|e| anyhow::anyhow!(e.render("demo")))?;
+    cfg.validate()
+        .map_err(|e| anyhow::anyhow!(e.render("demo")))?;
     app::init_logging(&cfg);
 
     let engine = app::open_engine(&cfg).await?;
@@ -107,31 +110,56 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mut devs = Vec::new();
     for d in devices::reporting_devices(&county, |_| String::new()) {
         let t = engine.issue_device_token(&sys, &d.entity).await?;
-        devs.push(devices::SimDevice { token: t.token, ..d });
+        devs.push(devices::SimDevice {
+            token: t.token,
+            ..d
+        });
     }
     let app = App::serve(engine.clone(), &cfg).await?;
     let url = format!("http://{}", app.addr);
     println!();
     println!("  智城 zhicheng demo — 沂源县 Yiyuan County (370323)");
-    println!("  {} entities{}, {} simulated devices reporting every {} s over {}",
+    println!(
+        "  {} entities{}, {} simulated devices reporting every {} s over {}",
         engine.store().count_entities(None).await?,
         if seeded { " seeded" } else { "" },
         devs.len(),
         args.interval,
-        if args.mqtt_url.is_some() { "MQTT" } else { "HTTP" });
+        if args.mqtt_url.is_some() {
+            "MQTT"
+        } else {
+            "HTTP"
+        }
+    );
     println!("  open:     {url}/");
     if admin_created {
-        println!("  login:    admin / {pw}{}", if generated { "   (generated; set ZHICHENG_ADMIN_PASSWORD to choose)" } else { "" });
+        println!(
+            "  login:    admin / {pw}{}",
+            if generated {
+                "   (generated; set ZHICHENG_ADMIN_PASSWORD to choose)"
+            } else {
+                ""
+            }
+        );
     } else {
-        println!("  login:    admin (password unchanged from the first run in {})", data_dir.display());
+        println!(
+            "  login:    admin (password unchanged from the first run in {})",
+            data_dir.display()
+        );
     }
-    println!("  data dir: {}{}", data_dir.display(), if tmp.is_some() { " (temporary)" } else { "" });
+    println!(
+        "  data dir: {}{}",
+        data_dir.display(),
+        if tmp.is_some() { " (temporary)" } else { "" }
+    );
     println!("  stop:     Ctrl-C");
     println!();
 
     let transport = match &args.mqtt_url {
         Some(u) => Transport::Mqtt { url: u.clone() },
-        None => Transport::Http { base_url: url.clone() },
+        None => Transport::Http {
+            base_url: url.clone(),
+        },
     };
     let (sim_stop, sim_rx) = tokio::sync::watch::channel(false);
     let sim = tokio::spawn(devices::run(

@@ -18,7 +18,11 @@ use zhicheng_model::{Actor, Role};
 use crate::config::Config;
 
 #[derive(Parser)]
-#[command(name = "zhicheng", version, about = "智城 — smart-city operations platform for a county")]
+#[command(
+    name = "zhicheng",
+    version,
+    about = "智城 — smart-city operations platform for a county"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -100,9 +104,12 @@ enum UserCmd {
 fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     let env = std::env::vars().filter(|(k, _)| k != "ZHICHENG_USER_PASSWORD");
     match path {
-        Some(p) => Config::load(p, env).map_err(|e| anyhow::anyhow!(e.render(&p.display().to_string()))),
+        Some(p) => {
+            Config::load(p, env).map_err(|e| anyhow::anyhow!(e.render(&p.display().to_string())))
+        }
         None => {
-            let tmp = std::env::temp_dir().join(format!("zhicheng-empty-{}.toml", std::process::id()));
+            let tmp =
+                std::env::temp_dir().join(format!("zhicheng-empty-{}.toml", std::process::id()));
             std::fs::write(&tmp, "")?;
             let r = Config::load(&tmp, env).map_err(|e| anyhow::anyhow!(e.render("environment")));
             let _ = std::fs::remove_file(&tmp);
@@ -133,7 +140,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let cfg = load_config(config.as_deref())?;
             let store = app::open_store(&cfg).await?;
             let st = store.migrate().await?;
-            println!("migrations applied: {:?}; pending: {:?}", st.applied, st.pending);
+            println!(
+                "migrations applied: {:?}; pending: {:?}",
+                st.applied, st.pending
+            );
             store.close().await;
             Ok(())
         }
@@ -143,21 +153,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::CheckConfig { config } => match Config::load(&config, std::env::vars()) {
             Ok(cfg) => {
-                println!("{}: ok (database: {})", config.display(), app::redact(&cfg.database_url().unwrap_or_default()));
+                println!(
+                    "{}: ok (database: {})",
+                    config.display(),
+                    app::redact(&cfg.database_url().unwrap_or_default())
+                );
                 Ok(())
             }
             Err(e) => {
                 eprintln!("{}", e.render(&config.display().to_string()));
-                if let config::ConfigError::Parse { key: Some(k), line, .. } = &e {
+                if let config::ConfigError::Parse {
+                    key: Some(k), line, ..
+                } = &e
+                {
                     eprintln!("  key: {k} (line {line})");
                 }
                 std::process::exit(2);
             }
         },
-        Cmd::Import { config, target, file, dry_run } => {
+        Cmd::Import {
+            config,
+            target,
+            file,
+            dry_run,
+        } => {
             let cfg = load_config(config.as_deref())?;
             let engine = app::open_engine(&cfg).await?;
-            let body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let body =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let format = Format::guess(&file.display().to_string())
                 .context("the file must end in .geojson, .json or .csv")?;
             let target = match target.as_str() {
@@ -165,11 +188,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "regions" => Target::Regions,
                 _ => Target::Grids,
             };
-            let report = engine.import(&Actor::system(), target, format, &body, dry_run).await;
+            let report = engine
+                .import(&Actor::system(), target, format, &body, dry_run)
+                .await;
             engine.shutdown().await;
             let report = report?;
             for e in &report.errors {
-                eprintln!("row {}{}: {}", e.row, e.id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default(), e.error);
+                eprintln!(
+                    "row {}{}: {}",
+                    e.row,
+                    e.id.as_deref()
+                        .map(|i| format!(" ({i})"))
+                        .unwrap_or_default(),
+                    e.error
+                );
             }
             println!(
                 "{} {} rows, {} refused",
@@ -195,8 +227,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn user_cmd(engine: &zhicheng_engine::Engine, cmd: UserCmd) -> anyhow::Result<()> {
     match cmd {
-        UserCmd::Add { username, role, department, name } => {
-            let role = Role::parse(&role).context("role must be admin, operator, department or viewer")?;
+        UserCmd::Add {
+            username,
+            role,
+            department,
+            name,
+        } => {
+            let role =
+                Role::parse(&role).context("role must be admin, operator, department or viewer")?;
             let password = match std::env::var("ZHICHENG_USER_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
@@ -227,7 +265,13 @@ async fn user_cmd(engine: &zhicheng_engine::Engine, cmd: UserCmd) -> anyhow::Res
         }
         UserCmd::List => {
             for u in engine.users(&Actor::system()).await? {
-                println!("{}\t{}\t{}\t{}", u.username, u.role.as_str(), u.department.unwrap_or_default(), u.display_name);
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.username,
+                    u.role.as_str(),
+                    u.department.unwrap_or_default(),
+                    u.display_name
+                );
             }
             Ok(())
         }

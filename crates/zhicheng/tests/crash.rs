@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 
 async fn killed_during_ingest_loses_nothing_acknowledged(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let Some(db) = fresh_db(backend, dir.path()) else { return };
+    let Some(db) = fresh_db(backend, dir.path()) else {
+        return;
+    };
     let srv = start(dir.path(), &db.url, "");
     let admin = login(&srv.base, "admin", ADMIN_PASSWORD).await;
     seed_small(&srv.base, &admin).await;
@@ -71,7 +73,11 @@ async fn killed_during_ingest_loses_nothing_acknowledged(backend: Backend) {
         }
     }
     let missing = acked.iter().filter(|t| !stored.contains(t)).count();
-    eprintln!("acknowledged {} readings before SIGKILL; {} stored after restart", acked.len(), stored.len());
+    eprintln!(
+        "acknowledged {} readings before SIGKILL; {} stored after restart",
+        acked.len(),
+        stored.len()
+    );
     assert_eq!(missing, 0, "{missing} acknowledged readings were lost");
 }
 

@@ -13,7 +13,9 @@ fn broker() -> Option<(String, u16)> {
         eprintln!("skipping: ZHICHENG_TEST_MQTT_URL not set");
         return None;
     };
-    let hp = url.trim_start_matches("mqtt://").trim_start_matches("tcp://");
+    let hp = url
+        .trim_start_matches("mqtt://")
+        .trim_start_matches("tcp://");
     let hp = hp.split(['/', '?']).next().unwrap_or(hp);
     let (h, p) = hp.rsplit_once(':').unwrap_or((hp, "1883"));
     Some((h.to_string(), p.parse().unwrap()))
@@ -44,13 +46,26 @@ async fn published_telemetry_lands_in_state_and_history() {
         let dev = dev.clone();
         let (base, admin) = (srv.base.clone(), admin.clone());
         async move {
-            dev.publish("city/air-001/telemetry", rumqttc::QoS::AtLeastOnce, false,
-                json!({"ts": t0, "values": {"pm25": 35.2, "aqi": 50}}).to_string()).await.unwrap();
+            dev.publish(
+                "city/air-001/telemetry",
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                json!({"ts": t0, "values": {"pm25": 35.2, "aqi": 50}}).to_string(),
+            )
+            .await
+            .unwrap();
             tokio::time::sleep(Duration::from_millis(200)).await;
-            let (_, s) = call("GET", &format!("{base}/api/v1/entities/air-001/state"), &admin, None).await;
+            let (_, s) = call(
+                "GET",
+                &format!("{base}/api/v1/entities/air-001/state"),
+                &admin,
+                None,
+            )
+            .await;
             (s["metrics"].as_array().map(|a| a.len()).unwrap_or(0) >= 2).then_some(())
         }
-    }).await;
+    })
+    .await;
     for (topic, payload) in [
         ("city/air-001/telemetry", "not json".to_string()),
         ("city/air-001/telemetry", json!({"ts": t0}).to_string()),
@@ -62,17 +77,58 @@ async fn published_telemetry_lands_in_state_and_history() {
     let h = eventually("the second MQTT reading", || {
         let (base, admin) = (base.clone(), admin.clone());
         async move {
-            let (_, h) = call("GET", &format!("{base}/api/v1/entities/air-001/history?metric=pm25&from={}&to={}", t0 - 1, t0 + 3_600_000), &admin, None).await;
+            let (_, h) = call(
+                "GET",
+                &format!(
+                    "{base}/api/v1/entities/air-001/history?metric=pm25&from={}&to={}",
+                    t0 - 1,
+                    t0 + 3_600_000
+                ),
+                &admin,
+                None,
+            )
+            .await;
             (h["history"]["points"].as_array()?.len() >= 2).then_some(h)
         }
-    }).await;
-    assert_eq!(h["history"]["points"], json!([[t0, 35.2], [t0 + 60_000, 40.5]]));
-    let (_, s) = call("GET", &format!("{base}/api/v1/entities/air-001/state"), &admin, None).await;
-    let online = s["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "online").unwrap();
+    })
+    .await;
+    assert_eq!(
+        h["history"]["points"],
+        json!([[t0, 35.2], [t0 + 60_000, 40.5]])
+    );
+    let (_, s) = call(
+        "GET",
+        &format!("{base}/api/v1/entities/air-001/state"),
+        &admin,
+        None,
+    )
+    .await;
+    let online = s["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "online")
+        .unwrap();
     assert_eq!(online["value"], 1.0);
-    let metrics = client().get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-    let bad: f64 = metrics.lines().find(|l| l.starts_with("zhicheng_mqtt_bad_messages_total")).and_then(|l| l.split_whitespace().last()).unwrap().parse().unwrap();
+    let metrics = client()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let bad: f64 = metrics
+        .lines()
+        .find(|l| l.starts_with("zhicheng_mqtt_bad_messages_total"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(bad >= 1.0, "{metrics}");
-    assert!(metrics.contains("gateway=\"mqtt\",reason=\"unknown_metric\""), "{metrics}");
+    assert!(
+        metrics.contains("gateway=\"mqtt\",reason=\"unknown_metric\""),
+        "{metrics}"
+    );
     poll.abort();
 }

@@ -30,7 +30,12 @@ impl Drop for Db {
         if let Some((server, name)) = self.admin_url.take() {
             // Best effort: drop the test database once the server has let go of it.
             let _ = Command::new("psql")
-                .args([&server, "-q", "-c", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+                .args([
+                    &server,
+                    "-q",
+                    "-c",
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
@@ -57,7 +62,10 @@ pub fn fresh_db(backend: Backend, dir: &std::path::Path) -> Option<Db> {
                 .status()
                 .map(|s| s.success())
                 .unwrap_or(false);
-            assert!(ok, "could not create database {name} on {server} (is psql installed?)");
+            assert!(
+                ok,
+                "could not create database {name} on {server} (is psql installed?)"
+            );
             let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
             Some(Db {
                 url: format!("{base}/{name}"),
@@ -183,19 +191,59 @@ where
 pub async fn seed_small(base: &str, admin: &str) {
     let api = format!("{base}/api/v1");
     for (m, path, body) in [
-        ("POST", "regions", json!({"code": "370323", "name": "沂源县"})),
-        ("POST", "regions", json!({"code": "370323001", "name": "南麻街道"})),
-        ("POST", "departments", json!({"id": "eco-env", "name": "市生态环境局沂源分局"})),
-        ("POST", "departments", json!({"id": "urban-mgmt", "name": "县综合行政执法局"})),
-        ("POST", "kinds", json!({"id": "air_station", "name": "空气质量监测站", "metrics": [
-            {"name": "pm25", "unit": "µg/m³"}, {"name": "aqi", "type": "integer"}, {"name": "online", "type": "boolean"}]})),
-        ("POST", "entities", json!({"id": "air-001", "kind": "air_station", "name": "南麻站", "department": "eco-env",
-            "region": "370323001", "geometry": {"type": "Point", "coordinates": [118.17, 36.18]}})),
-        ("POST", "entities", json!({"id": "air-002", "kind": "air_station", "name": "城管站", "department": "urban-mgmt",
-            "region": "370323001", "geometry": {"type": "Point", "coordinates": [118.16, 36.19]}})),
-        ("POST", "users", json!({"username": "env1", "role": "department", "department": "eco-env", "password": "env1-password"})),
-        ("POST", "users", json!({"username": "urb1", "role": "department", "department": "urban-mgmt", "password": "urb1-password"})),
-        ("POST", "users", json!({"username": "view1", "role": "viewer", "password": "view1-password"})),
+        (
+            "POST",
+            "regions",
+            json!({"code": "370323", "name": "沂源县"}),
+        ),
+        (
+            "POST",
+            "regions",
+            json!({"code": "370323001", "name": "南麻街道"}),
+        ),
+        (
+            "POST",
+            "departments",
+            json!({"id": "eco-env", "name": "市生态环境局沂源分局"}),
+        ),
+        (
+            "POST",
+            "departments",
+            json!({"id": "urban-mgmt", "name": "县综合行政执法局"}),
+        ),
+        (
+            "POST",
+            "kinds",
+            json!({"id": "air_station", "name": "空气质量监测站", "metrics": [
+            {"name": "pm25", "unit": "µg/m³"}, {"name": "aqi", "type": "integer"}, {"name": "online", "type": "boolean"}]}),
+        ),
+        (
+            "POST",
+            "entities",
+            json!({"id": "air-001", "kind": "air_station", "name": "南麻站", "department": "eco-env",
+            "region": "370323001", "geometry": {"type": "Point", "coordinates": [118.17, 36.18]}}),
+        ),
+        (
+            "POST",
+            "entities",
+            json!({"id": "air-002", "kind": "air_station", "name": "城管站", "department": "urban-mgmt",
+            "region": "370323001", "geometry": {"type": "Point", "coordinates": [118.16, 36.19]}}),
+        ),
+        (
+            "POST",
+            "users",
+            json!({"username": "env1", "role": "department", "department": "eco-env", "password": "env1-password"}),
+        ),
+        (
+            "POST",
+            "users",
+            json!({"username": "urb1", "role": "department", "department": "urban-mgmt", "password": "urb1-password"}),
+        ),
+        (
+            "POST",
+            "users",
+            json!({"username": "view1", "role": "viewer", "password": "view1-password"}),
+        ),
     ] {
         let (st, b) = call(m, &format!("{api}/{path}"), admin, Some(body)).await;
         assert_eq!(st, 201, "{path}: {b}");
@@ -204,7 +252,13 @@ pub async fn seed_small(base: &str, admin: &str) {
 
 /// Issues a device token for an entity.
 pub async fn device_token(base: &str, admin: &str, entity: &str) -> String {
-    let (st, b) = call("POST", &format!("{base}/api/v1/entities/{entity}/token"), admin, None).await;
+    let (st, b) = call(
+        "POST",
+        &format!("{base}/api/v1/entities/{entity}/token"),
+        admin,
+        None,
+    )
+    .await;
     assert_eq!(st, 201, "{b}");
     b["token"].as_str().unwrap().to_string()
 }
