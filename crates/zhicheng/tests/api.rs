@@ -303,6 +303,24 @@ async fn department_isolation(backend: Backend) {
     let (st, _) = call("DELETE", &format!("{api}/entities/air-001"), &viewer, None).await;
     assert_eq!(st, 403);
 
+    // The live stream of a department user carries only its own department's changes.
+    let mut sse = client()
+        .get(format!("{api}/stream"))
+        .bearer_auth(&env1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse.status(), 200);
+    let tok2 = device_token(base, &admin, "air-002").await;
+    let (st, _) = call(
+        "POST",
+        &format!("{api}/ingest"),
+        &tok2,
+        Some(json!({"readings": [{"entity": "air-002", "metric": "pm25", "value": 77.0}]})),
+    )
+    .await;
+    assert_eq!(st, 200);
+
     // A device token writes its own entity only.
     let tok = device_token(base, &admin, "air-001").await;
     let (st, b) = call(
@@ -331,7 +349,28 @@ async fn department_isolation(backend: Backend) {
         None,
     )
     .await;
-    assert!(s["metrics"].as_array().unwrap().is_empty(), "{s}");
+    let m = s["metrics"].as_array().unwrap();
+    assert_eq!(m.len(), 1, "{s}");
+    assert_eq!(
+        m[0]["value"], 77.0,
+        "the refused 99.0 must not have landed: {s}"
+    );
+    let mut seen = String::new();
+    let got = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(chunk) = sse.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("air-001") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert!(matches!(got, Ok(true)), "stream said: {seen}");
+    assert!(
+        !seen.contains("air-002"),
+        "a department user saw another department's change: {seen}"
+    );
     // A user session is not a device token, and a revoked token stops working.
     let (st, _) = call(
         "POST",
