@@ -132,6 +132,13 @@ impl Metrics {
             .inc();
     }
 
+    /// Readings stored so far through gateway `s` (for benchmarks and tests).
+    pub fn stored_total(&self, s: Source) -> u64 {
+        self.stored
+            .get_or_create(&vec![("gateway", s.as_str())])
+            .get()
+    }
+
     pub(crate) fn stored(&self, s: Source, n: usize) {
         self.stored
             .get_or_create(&vec![("gateway", s.as_str())])
