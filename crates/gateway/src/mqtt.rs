@@ -402,6 +402,7 @@ impl Shared {
                     tracing::warn!(topic = %p.topic, error = %e, suppressed = held, "MQTT message not stored; left unacknowledged for redelivery");
                 }
                 self.store_failed.notify_one();
+                self.ack(&p, connection).await;
             }
         }
     }

@@ -242,16 +242,19 @@ async fn bench_mqtt(
     ids: &[String],
     seconds: u64,
 ) -> anyhow::Result<()> {
-    const WINDOW: u64 = 500;
+    const WINDOW: u64 = 100;
     let stored = || engine.metrics().stored_total(zhicheng_engine::Source::Mqtt);
     let before = stored();
     let (host, port) = {
-        let rest = url.trim_start_matches("mqtt://").trim_start_matches("tcp://");
+        let rest = url
+            .trim_start_matches("mqtt://")
+            .trim_start_matches("tcp://");
         let hp = rest.split(['/', '?']).next().unwrap_or(rest);
         let (h, p) = hp.rsplit_once(':').unwrap_or((hp, "1883"));
         (h.to_string(), p.parse::<u16>().unwrap_or(1883))
     };
-    let mut opts = rumqttc::MqttOptions::new(format!("zhicheng-bench-pub-{}", now_ms()), host, port);
+    let mut opts =
+        rumqttc::MqttOptions::new(format!("zhicheng-bench-pub-{}", now_ms()), host, port);
     opts.set_keep_alive(Duration::from_secs(30));
     opts.set_inflight(1000);
     let (client, mut el) = rumqttc::AsyncClient::new(opts, 10_000);
@@ -265,10 +268,19 @@ async fn bench_mqtt(
     // The server subscribes asynchronously: probe until a message makes it through.
     let probe_until = Instant::now() + Duration::from_secs(30);
     while stored() == before {
-        anyhow::ensure!(Instant::now() < probe_until, "the server did not take MQTT messages within 30 s");
-        let payload = serde_json::json!({"ts": now_ms() - 172_800_000, "values": {"m0": 0}}).to_string();
+        anyhow::ensure!(
+            Instant::now() < probe_until,
+            "the server did not take MQTT messages within 30 s"
+        );
+        let payload =
+            serde_json::json!({"ts": now_ms() - 172_800_000, "values": {"m0": 0}}).to_string();
         client
-            .publish(format!("city/{}/telemetry", ids[0]), rumqttc::QoS::AtLeastOnce, false, payload)
+            .publish(
+                format!("city/{}/telemetry", ids[0]),
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                payload,
+            )
             .await?;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -291,7 +303,12 @@ async fn bench_mqtt(
             .collect();
         let payload = serde_json::json!({"ts": ts, "values": values}).to_string();
         client
-            .publish(format!("city/{id}/telemetry"), rumqttc::QoS::AtLeastOnce, false, payload)
+            .publish(
+                format!("city/{id}/telemetry"),
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                payload,
+            )
             .await?;
         published += 1;
     }
