@@ -44,7 +44,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rumqttc::{
-    AsyncClient, ConnAck, Event, EventLoop, MqttOptions, Outgoing, Packet, Publish, QoS, Request,
+    AsyncClient, ConnAck, Event, EventLoop, MqttOptions, Packet, Publish, QoS, Request,
     SubscribeReasonCode,
 };
 use serde::Deserialize;
@@ -402,7 +402,6 @@ impl Shared {
                     tracing::warn!(topic = %p.topic, error = %e, suppressed = held, "MQTT message not stored; left unacknowledged for redelivery");
                 }
                 self.store_failed.notify_one();
-                self.ack(&p, connection).await;
             }
         }
     }
@@ -629,12 +628,11 @@ async fn drain(client: &AsyncClient, events: &mut EventLoop, gate: &Semaphore) {
     if client.try_disconnect().is_err() {
         return;
     }
+    // Sending DISCONNECT is not enough: a successor with the same client id that connects
+    // before the broker has read it takes the session over and the broker drops the unread
+    // acks. The broker closes the connection once it has read the DISCONNECT, so wait for that.
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        while let Ok(ev) = events.poll().await {
-            if matches!(ev, Event::Outgoing(Outgoing::Disconnect)) {
-                break;
-            }
-        }
+        while events.poll().await.is_ok() {}
     })
     .await;
 }

@@ -336,14 +336,12 @@ impl Session {
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
     }
 
+    /// Disconnects and waits for the broker to close the connection, i.e. to have read
+    /// everything sent before (the next client with this id would otherwise take over first).
     async fn disconnect(mut self) {
         self.client.disconnect().await.unwrap();
         let _ = tokio::time::timeout(DEADLINE, async {
-            while let Ok(e) = self.events.poll().await {
-                if matches!(e, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
-                    break;
-                }
-            }
+            while self.events.poll().await.is_ok() {}
         })
         .await;
     }
