@@ -1,5 +1,5 @@
-//! Durability: the server is killed with SIGKILL in the middle of sustained ingestion and
-//! restarted; every reading that got a 2xx must be in history.
+//! Durability: the server is killed with SIGKILL, or stopped with SIGTERM, in the middle of
+//! sustained ingestion and restarted; every reading that got a 2xx must be in history.
 
 mod common;
 
@@ -7,7 +7,7 @@ use common::*;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 
-async fn killed_during_ingest_loses_nothing_acknowledged(backend: Backend) {
+async fn stopped_during_ingest_loses_nothing_acknowledged(backend: Backend, signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let Some(db) = fresh_db(backend, dir.path()) else {
         return;
@@ -42,8 +42,17 @@ async fn killed_during_ingest_loses_nothing_acknowledged(backend: Backend) {
     })
     .await;
     let mut srv = srv;
-    srv.child.kill().unwrap(); // SIGKILL
-    srv.child.wait().unwrap();
+    let ok = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &srv.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{signal}");
+    let status = srv.child.wait().unwrap();
+    if signal == "TERM" {
+        // A graceful stop: in-flight requests finish, the bus is flushed, the exit is clean.
+        assert!(status.success(), "graceful stop exited with {status}");
+    }
     for w in writers {
         let _ = w.await;
     }
@@ -74,7 +83,7 @@ async fn killed_during_ingest_loses_nothing_acknowledged(backend: Backend) {
     }
     let missing = acked.iter().filter(|t| !stored.contains(t)).count();
     eprintln!(
-        "acknowledged {} readings before SIGKILL; {} stored after restart",
+        "acknowledged {} readings before SIG{signal}; {} stored after restart",
         acked.len(),
         stored.len()
     );
@@ -83,10 +92,20 @@ async fn killed_during_ingest_loses_nothing_acknowledged(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_sigkill_during_ingest() {
-    killed_during_ingest_loses_nothing_acknowledged(Backend::Sqlite).await
+    stopped_during_ingest_loses_nothing_acknowledged(Backend::Sqlite, "KILL").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_sigkill_during_ingest() {
-    killed_during_ingest_loses_nothing_acknowledged(Backend::Postgres).await
+    stopped_during_ingest_loses_nothing_acknowledged(Backend::Postgres, "KILL").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_sigterm_during_ingest_flushes_and_exits_cleanly() {
+    stopped_during_ingest_loses_nothing_acknowledged(Backend::Sqlite, "TERM").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sigterm_during_ingest_flushes_and_exits_cleanly() {
+    stopped_during_ingest_loses_nothing_acknowledged(Backend::Postgres, "TERM").await
 }
