@@ -26,11 +26,14 @@ pub struct WebConfig {
 
 /// The whole router (the binary merges the gateways' routes into it).
 pub fn router(engine: Engine, cfg: WebConfig) -> Router {
+    // Imports carry whole files; axum's 2 MiB default would refuse a county's lamp register.
+    let limit = axum::extract::DefaultBodyLimit::max(cfg.max_body_bytes.max(1 << 20));
     let state = AppState { engine, cfg };
     Router::new()
         .merge(api::routes())
         .merge(stream::routes())
         .merge(ops::routes())
+        .layer(limit)
         .with_state(state)
 }
 
