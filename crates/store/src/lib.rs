@@ -17,6 +17,7 @@ use std::sync::Arc;
 use zhicheng_model::{Department, Entity, EntityQuery, Grid, Kind, Page, Region, Step};
 
 mod batch;
+mod block;
 mod codec;
 mod filter;
 pub mod postgres;

@@ -10,10 +10,12 @@
 //!   reading raw history, while `write_batch` locks the dirty rows it finds (an upsert whose
 //!   update never fires): a reading committed during a compaction either is seen by it or leaves
 //!   a fresh dirty row behind;
-//! - batches are written in key order so that concurrent writers lock rows in the same order.
+//! - batches are written in key order so that concurrent writers lock rows in the same order;
+//! - a batch locks the `series` rows it writes (in id order) before it looks at what is stored,
+//!   so two nodes writing the same series decide "new or replay" one after the other.
 //!
-//! The history hot path binds each column of a batch as one array and inserts with `UNNEST`:
-//! three statements per batch whatever its size.
+//! The history hot path binds each column of a batch as one array and works with `UNNEST`: a
+//! handful of statements per batch whatever its size (raw points go in blocks, `src/block.rs`).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -25,6 +27,7 @@ use sqlx::{Postgres, QueryBuilder};
 use zhicheng_model::{Department, Entity, EntityQuery, Grid, Kind, Page, Region, Step};
 
 use crate::batch::{clamp_ts, dirty_window, live_dirty, unzip, RollupPlan, WritePlan};
+use crate::block::{self, Block, Segment};
 use crate::codec::{
     self, conflict_on_unique, count, first_duplicate, order_series, page_of, rollup_points,
     rollup_table, to_json, DepartmentRow, EntityParams, EntityRow, GridRow, RegionRow,
@@ -157,6 +160,55 @@ impl PgStore {
         Ok(taken.len())
     }
 
+    /// Moves the rows of the version-1 `history` table (one per reading) into blocks and drops
+    /// it, in one transaction (under the compaction lock, so nodes starting together convert
+    /// once), so a crash half-way leaves the old table to convert again.
+    async fn convert_legacy_history(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(COMPACT_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let legacy: bool = sqlx::query_scalar("SELECT to_regclass('history') IS NOT NULL")
+            .fetch_one(&mut *tx)
+            .await?;
+        if !legacy {
+            return Ok(());
+        }
+        let mut after = (i64::MIN, i64::MIN);
+        let mut moved = 0usize;
+        loop {
+            let rows: Vec<(i64, i64, f64)> = sqlx::query_as(
+                "SELECT series, ts, value FROM history WHERE (series, ts) > ($1, $2) \
+                 ORDER BY series, ts LIMIT 100000",
+            )
+            .bind(after.0)
+            .bind(after.1)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(&(s, t, _)) = rows.last() else {
+                break;
+            };
+            after = (s, t);
+            moved += rows.len();
+            let points: Vec<Point> = rows
+                .into_iter()
+                .map(|(series, ts, value)| Point { series, ts, value })
+                .collect();
+            // A (series, hour) cut by the page boundary becomes two blocks: allowed.
+            let (segments, _) = block::segments(&points);
+            let mut blocks = Vec::new();
+            for seg in &segments {
+                block::blocks_of(seg.series, &seg.points, &mut blocks);
+            }
+            insert_blocks(&mut tx, &blocks).await?;
+        }
+        sqlx::query("DROP TABLE history").execute(&mut *tx).await?;
+        tx.commit().await?;
+        tracing::info!(points = moved, "converted raw history to blocks");
+        Ok(())
+    }
+
     /// Compacts every dirty minute of `series` in `[lo, hi)`, a chunk per transaction.
     async fn compact_range(&self, series: i64, lo: i64, hi: i64) -> Result<()> {
         while self.compact(Some((series, lo, hi)), COMPACT_CHUNK).await? == COMPACT_CHUNK {}
@@ -164,16 +216,9 @@ impl PgStore {
     }
 }
 
-/// The three roll-up levels: table, aggregates over the source rows `h`, source table, source
-/// time column, bucket width.
-const LEVELS: [(&str, &str, &str, &str, Step); 3] = [
-    (
-        "rollup_1m",
-        "min(h.value) AS min, max(h.value) AS max, sum(h.value) AS sum, count(*) AS count",
-        "history",
-        "ts",
-        Step::Minute,
-    ),
+/// The roll-up levels computed in SQL: table, aggregates over the source rows `h`, source
+/// table, source time column, bucket width. (Minutes come from the raw blocks, in Rust.)
+const LEVELS: [(&str, &str, &str, &str, Step); 2] = [
     (
         "rollup_1h",
         "min(h.min) AS min, max(h.max) AS max, sum(h.sum) AS sum, \
@@ -192,16 +237,17 @@ const LEVELS: [(&str, &str, &str, &str, Step); 3] = [
     ),
 ];
 
-/// Recomputes the 1m buckets from raw history, then the hours from minutes, then the days from
-/// hours. Each level is deleted then rebuilt, so a bucket whose sources are gone disappears and
+/// Recomputes the 1m buckets from the raw blocks, then the hours from minutes, then the days
+/// from hours. Each level is deleted then rebuilt, so a bucket whose sources are gone disappears and
 /// a replayed reading never counts twice.
 async fn recompute(conn: &mut PgConnection, plan: &RollupPlan) -> Result<()> {
     if plan.is_empty() {
         return Ok(());
     }
+    recompute_minutes(conn, plan).await?;
     for (table, aggregates, source, col, step) in LEVELS {
         let pairs = match step {
-            Step::Minute => &plan.minutes,
+            Step::Minute => continue,
             Step::Hour => &plan.hours,
             Step::Day => &plan.days,
         };
@@ -231,6 +277,173 @@ async fn recompute(conn: &mut PgConnection, plan: &RollupPlan) -> Result<()> {
         .await?;
     }
     Ok(())
+}
+
+/// Recomputes the dirty 1m buckets from the raw blocks holding them.
+async fn recompute_minutes(conn: &mut PgConnection, plan: &RollupPlan) -> Result<()> {
+    let runs = block::minute_runs(&plan.minutes);
+    let (mut rs, mut rlo, mut rhi) = (Vec::new(), Vec::new(), Vec::new());
+    for r in &runs {
+        rs.push(r.series);
+        rlo.push(r.lo);
+        rhi.push(r.hi);
+    }
+    // One round trip for every run: `i` (1-based) says which run a block belongs to.
+    let blocks: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT r.i, b.t0, b.n, b.data \
+         FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r (s, lo, hi, i) \
+         CROSS JOIN LATERAL (SELECT t0, n, data FROM history_block \
+            WHERE series = r.s AND t0 >= r.lo AND t0 < r.hi) AS b \
+         ORDER BY r.i, b.t0",
+    )
+    .bind(&rs)
+    .bind(&rlo)
+    .bind(&rhi)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (mut s, mut b, mut mn, mut mx, mut sm, mut ct) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let mut points = Vec::new();
+    let mut next = 0usize;
+    for (k, run) in runs.iter().enumerate() {
+        points.clear();
+        while let Some((i, t0, n, data)) = blocks.get(next) {
+            if usize::try_from(*i).ok() != Some(k + 1) {
+                break;
+            }
+            block::decode_into(run.series, *t0, *n, data, &mut points)?;
+            next += 1;
+        }
+        for (bucket, min, max, sum, count) in block::minute_rollups(&points, &run.minutes) {
+            s.push(run.series);
+            b.push(bucket);
+            mn.push(min);
+            mx.push(max);
+            sm.push(sum);
+            ct.push(count);
+        }
+    }
+    let (series, buckets) = unzip(&plan.minutes);
+    sqlx::query(
+        "DELETE FROM rollup_1m AS r USING UNNEST($1::bigint[], $2::bigint[]) AS p (s, b) \
+         WHERE r.series = p.s AND r.bucket = p.b",
+    )
+    .bind(&series)
+    .bind(&buckets)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO rollup_1m (series, bucket, min, max, sum, count) \
+         SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::float8[], \
+                              $5::float8[], $6::bigint[])",
+    )
+    .bind(&s)
+    .bind(&b)
+    .bind(&mn)
+    .bind(&mx)
+    .bind(&sm)
+    .bind(&ct)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Merges a segment into the blocks it overlaps: reads and deletes them, and queues the merged
+/// blocks on `out`. Returns how many of the segment's points were new.
+async fn merge_segment(
+    conn: &mut PgConnection,
+    seg: &Segment,
+    out: &mut Vec<Block>,
+) -> Result<u64> {
+    // Blocks never span an hour, so those overlapping [first, last] start in this hour.
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+        "DELETE FROM history_block \
+         WHERE series = $1 AND t0 >= $2 AND t0 <= $3 AND t1 >= $4 RETURNING t0, n, data",
+    )
+    .bind(seg.series)
+    .bind(seg.hour)
+    .bind(seg.last())
+    .bind(seg.first())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.0);
+    let mut stored = Vec::new();
+    for (t0, n, data) in &rows {
+        block::decode_into(seg.series, *t0, *n, data, &mut stored)?;
+    }
+    let (merged, inserted) = block::merge(&stored, &seg.points);
+    // Deleted above; written back merged (or as they were, when nothing was new).
+    block::blocks_of(seg.series, &merged, out);
+    Ok(inserted)
+}
+
+/// Inserts blocks (their keys are free: new, or deleted by a merge or trim).
+async fn insert_blocks(conn: &mut PgConnection, blocks: &[Block]) -> Result<()> {
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    let (mut s, mut t0, mut t1, mut n, mut data) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for b in blocks {
+        s.push(b.series);
+        t0.push(b.t0);
+        t1.push(b.t1);
+        n.push(b.n);
+        data.push(b.data.as_slice());
+    }
+    sqlx::query(
+        "INSERT INTO history_block (series, t0, t1, n, data) \
+         SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bytea[])",
+    )
+    .bind(&s)
+    .bind(&t0)
+    .bind(&t1)
+    .bind(&n)
+    .bind(&data)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes the raw points of `series` before `horizon`: whole blocks, and the early part of a
+/// block that straddles it. Returns the points removed.
+async fn retain_blocks(conn: &mut PgConnection, series: i64, horizon: i64) -> Result<u64> {
+    let whole: i64 = sqlx::query_scalar(
+        "WITH gone AS (DELETE FROM history_block WHERE series = $1 AND t1 < $2 RETURNING n) \
+         SELECT COALESCE(SUM(n), 0)::bigint FROM gone",
+    )
+    .bind(series)
+    .bind(horizon)
+    .fetch_one(&mut *conn)
+    .await?;
+    // What is left before the horizon straddles it (blocks never overlap, so at most one).
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+        "DELETE FROM history_block WHERE series = $1 AND t0 < $2 RETURNING t0, n, data",
+    )
+    .bind(series)
+    .bind(horizon)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut removed = count(whole)?;
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.0);
+    let mut points = Vec::new();
+    for (t0, n, data) in &rows {
+        block::decode_into(series, *t0, *n, data, &mut points)?;
+    }
+    let keep = points.partition_point(|p| p.0 < horizon);
+    removed += keep as u64;
+    let mut blocks = Vec::new();
+    block::blocks_of(series, &points[keep..], &mut blocks);
+    insert_blocks(conn, &blocks).await?;
+    Ok(removed)
 }
 
 /// Takes the registry lock for this transaction: shared for writes that create references,
@@ -307,6 +520,7 @@ impl Store for PgStore {
     async fn migrate(&self) -> Result<MigrationStatus> {
         // sqlx takes an advisory lock around this, so nodes starting together migrate once.
         MIGRATOR.run(&self.pool).await?;
+        self.convert_legacy_history().await?;
         self.migration_status().await
     }
 
@@ -791,7 +1005,7 @@ impl Store for PgStore {
             .await?;
         if !ids.is_empty() {
             for table in [
-                "history",
+                "history_block",
                 "latest",
                 "rollup_dirty",
                 "rollup_1m",
@@ -1044,21 +1258,34 @@ impl Store for PgStore {
         if plan.history.is_empty() {
             return Ok(WriteStats::default());
         }
-        let (hs, ht, hv) = columns(&plan.history);
+        let (segments, _) = block::segments(&plan.history);
         let (ls, lt, lv) = columns(&plan.latest);
         let (ds, db) = unzip(&plan.dirty);
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO history (series, ts, value) \
-             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[]) \
-             ON CONFLICT (series, ts) DO NOTHING",
-        )
-        .bind(&hs)
-        .bind(&ht)
-        .bind(&hv)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        sqlx::query("SELECT id FROM series WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
+            .bind(&ls)
+            .execute(&mut *tx)
+            .await?;
+        let newest: HashMap<i64, i64> =
+            sqlx::query_as::<_, (i64, i64)>("SELECT series, ts FROM latest WHERE series = ANY($1)")
+                .bind(&ls)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+        let mut blocks = Vec::with_capacity(segments.len());
+        let mut inserted = 0u64;
+        for seg in &segments {
+            // Later than everything stored for the series: nothing to merge with (the common
+            // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
+            if newest.get(&seg.series).is_none_or(|&t| seg.first() > t) {
+                inserted += seg.points.len() as u64;
+                block::blocks_of(seg.series, &seg.points, &mut blocks);
+            } else {
+                inserted += merge_segment(&mut tx, seg, &mut blocks).await?;
+            }
+        }
+        insert_blocks(&mut tx, &blocks).await?;
         sqlx::query(
             "INSERT INTO latest (series, ts, value) \
              SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[]) \
@@ -1107,16 +1334,39 @@ impl Store for PgStore {
         to: i64,
         limit: usize,
     ) -> Result<Vec<(i64, f64)>> {
-        Ok(sqlx::query_as(
-            "SELECT ts, value FROM history WHERE series = $1 AND ts >= $2 AND ts < $3 \
-             ORDER BY ts LIMIT $4",
-        )
-        .bind(series)
-        .bind(from)
-        .bind(to)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await?)
+        let (from, to) = (clamp_ts(from), clamp_ts(to));
+        let mut out = Vec::new();
+        if to <= from || limit == 0 {
+            return Ok(out);
+        }
+        // Blocks in key order, a page at a time, until the range or the limit is done.
+        let mut after = Step::Hour.bucket(from) - 1;
+        let mut points = Vec::new();
+        loop {
+            let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT t0, n, data FROM history_block \
+                 WHERE series = $1 AND t0 > $2 AND t0 < $3 ORDER BY t0 LIMIT 64",
+            )
+            .bind(series)
+            .bind(after)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last() else {
+                return Ok(out);
+            };
+            after = last.0;
+            points.clear();
+            for (t0, n, data) in &rows {
+                block::decode_into(series, *t0, *n, data, &mut points)?;
+            }
+            for &p in points.iter().filter(|p| p.0 >= from && p.0 < to) {
+                out.push(p);
+                if out.len() == limit {
+                    return Ok(out);
+                }
+            }
+        }
     }
 
     async fn history_rollup(
@@ -1189,12 +1439,7 @@ impl Store for PgStore {
             .bind(horizon)
             .execute(&mut *tx)
             .await?;
-            removed += sqlx::query("DELETE FROM history WHERE series = $1 AND ts < $2")
-                .bind(id)
-                .bind(horizon)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            removed += retain_blocks(&mut tx, id, horizon).await?;
             // 1m buckets of the hour holding the horizon stay, so that hour can still be
             // recomputed whole from minutes if a reading arrives after the horizon.
             sqlx::query("DELETE FROM rollup_1m WHERE series = $1 AND bucket < $2")
@@ -1208,7 +1453,7 @@ impl Store for PgStore {
     }
 
     async fn count_history(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM history")
+        let n: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(n), 0)::bigint FROM history_block")
             .fetch_one(&self.pool)
             .await?;
         count(n)

@@ -26,6 +26,7 @@ use sqlx::{Arguments, QueryBuilder, Sqlite};
 use zhicheng_model::{Department, Entity, EntityQuery, Grid, Kind, Page, Region, Step};
 
 use crate::batch::{clamp_ts, dirty_window, live_dirty, RollupPlan, WritePlan};
+use crate::block::{self, Block, Segment};
 use crate::codec::{
     self, conflict_on_unique, count, distinct_keys, first_duplicate, order_series, page_of,
     rollup_points, rollup_table, to_json, DepartmentRow, EntityParams, EntityRow, GridRow,
@@ -225,6 +226,52 @@ impl SqliteStore {
         Ok(rows.len())
     }
 
+    /// Moves the rows of the version-1 `history` table (one per reading) into blocks and drops
+    /// it, in one transaction, so a crash half-way leaves the old table to convert again.
+    async fn convert_legacy_history(&self) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let legacy: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'history')",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if !legacy {
+            return Ok(());
+        }
+        let mut after = (i64::MIN, i64::MIN);
+        let mut moved = 0usize;
+        loop {
+            let rows: Vec<(i64, i64, f64)> = sqlx::query_as(
+                "SELECT series, ts, value FROM history WHERE (series, ts) > (?1, ?2) \
+                 ORDER BY series, ts LIMIT 100000",
+            )
+            .bind(after.0)
+            .bind(after.1)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(&(s, t, _)) = rows.last() else {
+                break;
+            };
+            after = (s, t);
+            moved += rows.len();
+            let points: Vec<Point> = rows
+                .into_iter()
+                .map(|(series, ts, value)| Point { series, ts, value })
+                .collect();
+            // A (series, hour) cut by the page boundary becomes two blocks: allowed.
+            let (segments, _) = block::segments(&points);
+            let mut blocks = Vec::new();
+            for seg in &segments {
+                block::blocks_of(seg.series, &seg.points, &mut blocks);
+            }
+            insert_blocks(&mut tx, &blocks).await?;
+        }
+        sqlx::query("DROP TABLE history").execute(&mut *tx).await?;
+        tx.commit().await?;
+        tracing::info!(points = moved, "converted raw history to blocks");
+        Ok(())
+    }
+
     /// Compacts every dirty minute of `series` in `[lo, hi)`, a chunk per transaction.
     async fn compact_range(&self, series: i64, lo: i64, hi: i64) -> Result<()> {
         while self.compact(Some((series, lo, hi)), COMPACT_CHUNK).await? == COMPACT_CHUNK {}
@@ -279,6 +326,124 @@ async fn insert_rows(
     Ok(affected)
 }
 
+/// The newest stored time of each of `series` (those with any history).
+async fn stored_newest(
+    conn: &mut SqliteConnection,
+    series: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT series, ts FROM latest WHERE series IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(serde_json::to_string(series).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Decodes `(t0, n, data)` rows of one series onto `out`.
+fn decode_rows(series: i64, rows: &[(i64, i64, Vec<u8>)], out: &mut Vec<(i64, f64)>) -> Result<()> {
+    for (t0, n, data) in rows {
+        block::decode_into(series, *t0, *n, data, out)?;
+    }
+    Ok(())
+}
+
+/// Merges a segment into the blocks it overlaps: reads and deletes them, and queues the merged
+/// blocks on `out`. Returns how many of the segment's points were new.
+async fn merge_segment(
+    conn: &mut SqliteConnection,
+    seg: &Segment,
+    out: &mut Vec<Block>,
+) -> Result<u64> {
+    // Blocks never span an hour, so those overlapping [first, last] start in this hour.
+    const OVERLAP: &str = "series = ?1 AND t0 >= ?2 AND t0 <= ?3 AND t1 >= ?4";
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT t0, n, data FROM history_block WHERE {OVERLAP} ORDER BY t0"
+    ))
+    .bind(seg.series)
+    .bind(seg.hour)
+    .bind(seg.last())
+    .bind(seg.first())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut stored = Vec::new();
+    decode_rows(seg.series, &rows, &mut stored)?;
+    let (merged, inserted) = block::merge(&stored, &seg.points);
+    if inserted > 0 {
+        sqlx::query(&format!("DELETE FROM history_block WHERE {OVERLAP}"))
+            .bind(seg.series)
+            .bind(seg.hour)
+            .bind(seg.last())
+            .bind(seg.first())
+            .execute(&mut *conn)
+            .await?;
+        block::blocks_of(seg.series, &merged, out);
+    }
+    Ok(inserted)
+}
+
+/// Inserts blocks (their keys are free: new, or deleted by a merge or trim).
+async fn insert_blocks(conn: &mut SqliteConnection, blocks: &[Block]) -> Result<()> {
+    insert_rows(
+        conn,
+        "INSERT INTO history_block (series, t0, t1, n, data) VALUES ",
+        "",
+        5,
+        blocks.len(),
+        |a, i| {
+            let b = &blocks[i];
+            a.add(b.series)?;
+            a.add(b.t0)?;
+            a.add(b.t1)?;
+            a.add(b.n)?;
+            a.add(b.data.clone())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Removes the raw points of `series` before `horizon`: whole blocks, and the early part of a
+/// block that straddles it. Returns the points removed.
+async fn retain_blocks(conn: &mut SqliteConnection, series: i64, horizon: i64) -> Result<u64> {
+    let whole: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(n), 0) FROM history_block WHERE series = ?1 AND t1 < ?2",
+    )
+    .bind(series)
+    .bind(horizon)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM history_block WHERE series = ?1 AND t1 < ?2")
+        .bind(series)
+        .bind(horizon)
+        .execute(&mut *conn)
+        .await?;
+    // What is left before the horizon straddles it (blocks never overlap, so at most one).
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT t0, n, data FROM history_block WHERE series = ?1 AND t0 < ?2 ORDER BY t0",
+    )
+    .bind(series)
+    .bind(horizon)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut removed = count(whole)?;
+    let mut points = Vec::new();
+    decode_rows(series, &rows, &mut points)?;
+    if !rows.is_empty() {
+        sqlx::query("DELETE FROM history_block WHERE series = ?1 AND t0 < ?2")
+            .bind(series)
+            .bind(horizon)
+            .execute(&mut *conn)
+            .await?;
+        let keep = points.partition_point(|p| p.0 < horizon);
+        removed += keep as u64;
+        let mut blocks = Vec::new();
+        block::blocks_of(series, &points[keep..], &mut blocks);
+        insert_blocks(conn, &blocks).await?;
+    }
+    Ok(removed)
+}
+
 /// `[[a, b], ...]` as JSON text, for `json_each`.
 fn pairs_json(pairs: &[(i64, i64)]) -> String {
     use std::fmt::Write;
@@ -295,16 +460,9 @@ fn pairs_json(pairs: &[(i64, i64)]) -> String {
     s
 }
 
-/// The three roll-up levels: table, aggregates over the source rows `h`, source table, source
-/// time column, bucket width.
-const LEVELS: [(&str, &str, &str, &str, Step); 3] = [
-    (
-        "rollup_1m",
-        "min(h.value), max(h.value), sum(h.value), count(*)",
-        "history",
-        "ts",
-        Step::Minute,
-    ),
+/// The roll-up levels computed in SQL: table, aggregates over the source rows `h`, source
+/// table, source time column, bucket width. (Minutes come from the raw blocks, in Rust.)
+const LEVELS: [(&str, &str, &str, &str, Step); 2] = [
     (
         "rollup_1h",
         "min(h.min), max(h.max), sum(h.sum), sum(h.count)",
@@ -321,16 +479,62 @@ const LEVELS: [(&str, &str, &str, &str, Step); 3] = [
     ),
 ];
 
-/// Recomputes the 1m buckets from raw history, then the hours from minutes, then the days from
-/// hours. Each level is deleted then rebuilt, so a bucket whose sources are gone disappears and
+/// Recomputes the 1m buckets from the raw blocks, then the hours from minutes, then the days
+/// from hours. Each level is deleted then rebuilt, so a bucket whose sources are gone disappears and
 /// a replayed reading never counts twice.
 async fn recompute(conn: &mut SqliteConnection, plan: &RollupPlan) -> Result<()> {
     if plan.is_empty() {
         return Ok(());
     }
+    // Minutes: from the raw blocks, aggregated here (the blocks are opaque to SQL).
+    let mut rows: Vec<(i64, block::MinuteRow)> = Vec::with_capacity(plan.minutes.len());
+    let mut points = Vec::new();
+    for run in block::minute_runs(&plan.minutes) {
+        let blocks: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT t0, n, data FROM history_block \
+             WHERE series = ?1 AND t0 >= ?2 AND t0 < ?3 ORDER BY t0",
+        )
+        .bind(run.series)
+        .bind(run.lo)
+        .bind(run.hi)
+        .fetch_all(&mut *conn)
+        .await?;
+        points.clear();
+        decode_rows(run.series, &blocks, &mut points)?;
+        rows.extend(
+            block::minute_rollups(&points, &run.minutes)
+                .into_iter()
+                .map(|r| (run.series, r)),
+        );
+    }
+    sqlx::query(
+        "DELETE FROM rollup_1m WHERE (series, bucket) IN \
+         (SELECT value->>0, value->>1 FROM json_each(?1))",
+    )
+    .bind(pairs_json(&plan.minutes))
+    .execute(&mut *conn)
+    .await?;
+    insert_rows(
+        conn,
+        "INSERT INTO rollup_1m (series, bucket, min, max, sum, count) VALUES ",
+        "",
+        6,
+        rows.len(),
+        |a, i| {
+            let (series, (bucket, min, max, sum, count)) = rows[i];
+            a.add(series)?;
+            a.add(bucket)?;
+            a.add(min)?;
+            a.add(max)?;
+            a.add(sum)?;
+            a.add(count)
+        },
+    )
+    .await?;
+    // Hours from minutes, days from hours.
     for (table, aggregates, source, col, step) in LEVELS {
         let pairs = match step {
-            Step::Minute => &plan.minutes,
+            Step::Minute => continue,
             Step::Hour => &plan.hours,
             Step::Day => &plan.days,
         };
@@ -389,6 +593,7 @@ impl Store for SqliteStore {
 
     async fn migrate(&self) -> Result<MigrationStatus> {
         MIGRATOR.run(&self.write).await?;
+        self.convert_legacy_history().await?;
         self.migration_status().await
     }
 
@@ -853,7 +1058,7 @@ impl Store for SqliteStore {
     async fn delete_entity(&self, id: &str) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         for table in [
-            "history",
+            "history_block",
             "latest",
             "rollup_dirty",
             "rollup_1m",
@@ -1119,21 +1324,23 @@ impl Store for SqliteStore {
         if plan.history.is_empty() {
             return Ok(WriteStats::default());
         }
+        let (segments, _) = block::segments(&plan.history);
         let mut tx = self.write.begin().await?;
-        let h = &plan.history;
-        let inserted = insert_rows(
-            &mut tx,
-            "INSERT INTO history (series, ts, value) VALUES ",
-            " ON CONFLICT (series, ts) DO NOTHING",
-            3,
-            h.len(),
-            |a, i| {
-                a.add(h[i].series)?;
-                a.add(h[i].ts)?;
-                a.add(h[i].value)
-            },
-        )
-        .await?;
+        let ids: Vec<i64> = plan.latest.iter().map(|p| p.series).collect();
+        let newest = stored_newest(&mut tx, &ids).await?;
+        let mut blocks = Vec::with_capacity(segments.len());
+        let mut inserted = 0u64;
+        for seg in &segments {
+            // Later than everything stored for the series: nothing to merge with (the common
+            // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
+            if newest.get(&seg.series).is_none_or(|&t| seg.first() > t) {
+                inserted += seg.points.len() as u64;
+                block::blocks_of(seg.series, &seg.points, &mut blocks);
+            } else {
+                inserted += merge_segment(&mut tx, seg, &mut blocks).await?;
+            }
+        }
+        insert_blocks(&mut tx, &blocks).await?;
         let l = &plan.latest;
         insert_rows(
             &mut tx,
@@ -1163,7 +1370,7 @@ impl Store for SqliteStore {
         )
         .await?;
         tx.commit().await?;
-        let total = h.len() as u64;
+        let total = plan.history.len() as u64;
         Ok(WriteStats {
             inserted,
             duplicates: total.saturating_sub(inserted),
@@ -1185,16 +1392,37 @@ impl Store for SqliteStore {
         to: i64,
         limit: usize,
     ) -> Result<Vec<(i64, f64)>> {
-        Ok(sqlx::query_as(
-            "SELECT ts, value FROM history WHERE series = ?1 AND ts >= ?2 AND ts < ?3 \
-             ORDER BY ts LIMIT ?4",
-        )
-        .bind(series)
-        .bind(from)
-        .bind(to)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.read)
-        .await?)
+        let (from, to) = (clamp_ts(from), clamp_ts(to));
+        let mut out = Vec::new();
+        if to <= from || limit == 0 {
+            return Ok(out);
+        }
+        // Blocks in key order, a page at a time, until the range or the limit is done.
+        let mut after = Step::Hour.bucket(from) - 1;
+        let mut points = Vec::new();
+        loop {
+            let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT t0, n, data FROM history_block \
+                 WHERE series = ?1 AND t0 > ?2 AND t0 < ?3 ORDER BY t0 LIMIT 64",
+            )
+            .bind(series)
+            .bind(after)
+            .bind(to)
+            .fetch_all(&self.read)
+            .await?;
+            let Some(last) = rows.last() else {
+                return Ok(out);
+            };
+            after = last.0;
+            points.clear();
+            decode_rows(series, &rows, &mut points)?;
+            for &p in points.iter().filter(|p| p.0 >= from && p.0 < to) {
+                out.push(p);
+                if out.len() == limit {
+                    return Ok(out);
+                }
+            }
+        }
     }
 
     async fn history_rollup(
@@ -1255,12 +1483,7 @@ impl Store for SqliteStore {
             // Roll up what is still pending below the horizon before its raw rows go.
             self.compact_range(id, i64::MIN, horizon).await?;
             let mut tx = self.write.begin().await?;
-            removed += sqlx::query("DELETE FROM history WHERE series = ?1 AND ts < ?2")
-                .bind(id)
-                .bind(horizon)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            removed += retain_blocks(&mut tx, id, horizon).await?;
             // 1m buckets of the hour holding the horizon stay, so that hour can still be
             // recomputed whole from minutes if a reading arrives after the horizon.
             sqlx::query("DELETE FROM rollup_1m WHERE series = ?1 AND bucket < ?2")
@@ -1282,7 +1505,7 @@ impl Store for SqliteStore {
     }
 
     async fn count_history(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM history")
+        let n: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(n), 0) FROM history_block")
             .fetch_one(&self.read)
             .await?;
         count(n)
@@ -1373,15 +1596,71 @@ mod tests {
         s.close().await;
     }
 
+    /// A version-1 database (one `history` row per reading) is converted to blocks on migrate.
+    #[tokio::test]
+    async fn legacy_history_is_converted_to_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("v1.db").display());
+        let s = SqliteStore::open(&url).await.unwrap();
+        s.migrate().await.unwrap();
+        // What version 1 left behind.
+        sqlx::query(
+            "CREATE TABLE history (series INTEGER NOT NULL, ts INTEGER NOT NULL, \
+             value REAL NOT NULL, PRIMARY KEY (series, ts)) STRICT, WITHOUT ROWID",
+        )
+        .execute(&s.write)
+        .await
+        .unwrap();
+        let hour = 3_600_000;
+        let rows: Vec<(i64, i64, f64)> = (0..2500)
+            .map(|i| (1 + i % 2, i * 2_000, i as f64))
+            .chain([(3, 5 * hour, 0.25)])
+            .collect();
+        for (series, ts, value) in &rows {
+            sqlx::query("INSERT INTO history VALUES (?1, ?2, ?3)")
+                .bind(series)
+                .bind(ts)
+                .bind(value)
+                .execute(&s.write)
+                .await
+                .unwrap();
+        }
+        s.migrate().await.unwrap();
+        assert_eq!(s.count_history().await.unwrap(), rows.len() as u64);
+        let want: Vec<(i64, f64)> = rows
+            .iter()
+            .filter(|r| r.0 == 2)
+            .map(|r| (r.1, r.2))
+            .collect();
+        assert_eq!(s.history_raw(2, 0, 10 * hour, 100_000).await.unwrap(), want);
+        // Blocks never span an hour: series 1 and 2 run over two hours.
+        let blocks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM history_block WHERE series = 1")
+            .fetch_one(&s.read)
+            .await
+            .unwrap();
+        assert_eq!(blocks, 2);
+        let gone: bool = sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'history')",
+        )
+        .fetch_one(&s.read)
+        .await
+        .unwrap();
+        assert!(gone);
+        s.close().await;
+    }
+
     #[tokio::test]
     async fn compaction_plans_use_the_keys() {
         let s = SqliteStore::open("sqlite::memory:").await.unwrap();
         s.migrate().await.unwrap();
         for sql in [
-            "EXPLAIN QUERY PLAN SELECT p.s, p.b, min(h.value) \
+            "EXPLAIN QUERY PLAN SELECT p.s, p.b, min(h.min) \
              FROM (SELECT value->>0 AS s, value->>1 AS b FROM json_each('[[1,0]]')) AS p \
-             CROSS JOIN history AS h WHERE h.series = p.s AND h.ts >= p.b AND h.ts < p.b + 60000 \
+             CROSS JOIN rollup_1m AS h \
+             WHERE h.series = p.s AND h.bucket >= p.b AND h.bucket < p.b + 3600000 \
              GROUP BY p.s, p.b",
+            "EXPLAIN QUERY PLAN SELECT t0, n, data FROM history_block \
+             WHERE series = 1 AND t0 >= 0 AND t0 < 60000 ORDER BY t0",
             "EXPLAIN QUERY PLAN DELETE FROM rollup_1h WHERE (series, bucket) IN \
              (SELECT value->>0, value->>1 FROM json_each('[[1,0]]'))",
             "EXPLAIN QUERY PLAN DELETE FROM rollup_dirty WHERE (series, bucket) <= (1, 2)",
@@ -1391,7 +1670,8 @@ mod tests {
             let text: Vec<&str> = rows.iter().map(|r| r.3.as_str()).collect();
             eprintln!("{sql}\n  {text:?}");
             assert!(
-                text.iter().any(|t| t.contains("PRIMARY KEY")),
+                text.iter()
+                    .any(|t| t.contains("PRIMARY KEY") || t.contains("INDEX history_block_key")),
                 "no key use in {text:?}"
             );
         }
