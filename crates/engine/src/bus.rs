@@ -22,8 +22,8 @@ use crate::{Engine, Error, Result};
 pub(crate) struct Pending {
     /// Series id if already known.
     pub(crate) series: Option<i64>,
-    pub(crate) entity: Arc<str>,
-    pub(crate) metric: String,
+    /// (entity, metric), only when the series is not known yet (the writer creates it).
+    pub(crate) key: Option<(Arc<str>, String)>,
     pub(crate) ts: i64,
     pub(crate) value: f64,
 }
@@ -146,11 +146,11 @@ async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
         {
             let mut seen = std::collections::HashSet::new();
             for j in &jobs {
-                for p in j.points.iter().filter(|p| p.series.is_none()) {
-                    if inner.live.series_id(&p.entity, &p.metric).is_none()
-                        && seen.insert((p.entity.clone(), p.metric.clone()))
+                for (entity, metric) in j.points.iter().filter_map(|p| p.key.as_ref()) {
+                    if inner.live.series_id(entity, metric).is_none()
+                        && seen.insert((entity.clone(), metric.clone()))
                     {
-                        missing.push((p.entity.to_string(), p.metric.clone()));
+                        missing.push((entity.to_string(), metric.clone()));
                     }
                 }
             }
@@ -163,16 +163,19 @@ async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
         let mut points = Vec::with_capacity(n);
         for j in &jobs {
             for p in &j.points {
-                let series = match p
-                    .series
-                    .or_else(|| inner.live.series_id(&p.entity, &p.metric))
-                {
-                    Some(s) => s,
-                    None => {
-                        return Err(zhicheng_store::Error::Corrupt(format!(
-                            "series for {}/{} was not created",
-                            p.entity, p.metric
-                        )))
+                let series = match (p.series, &p.key) {
+                    (Some(s), _) => s,
+                    (None, Some((entity, metric))) => {
+                        inner.live.series_id(entity, metric).ok_or_else(|| {
+                            zhicheng_store::Error::Corrupt(format!(
+                                "series for {entity}/{metric} was not created"
+                            ))
+                        })?
+                    }
+                    (None, None) => {
+                        return Err(zhicheng_store::Error::Corrupt(
+                            "a reading without series or key".into(),
+                        ))
                     }
                 };
                 points.push(Point {

@@ -1,6 +1,8 @@
 //! The one validation path of every gateway: HTTP, MQTT and (later) JT/T 808 and GB/T 28181
 //! all turn their messages into [`IngestReading`]s and call [`Engine::ingest`].
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -56,13 +58,16 @@ pub enum ValueInput {
     Other(&'static str),
 }
 
-/// One reading as a gateway received it.
+/// One reading as a gateway received it. The names borrow from the request body when they can
+/// (no JSON escapes), so a bulk request is parsed without an allocation per reading.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct IngestReading {
+pub struct IngestReading<'a> {
     /// Entity id.
-    pub entity: String,
+    #[serde(borrow)]
+    pub entity: Cow<'a, str>,
     /// Metric name.
-    pub metric: String,
+    #[serde(borrow)]
+    pub metric: Cow<'a, str>,
     /// Time; the server's clock when absent.
     #[serde(default)]
     pub ts: Option<TsInput>,
@@ -214,7 +219,7 @@ impl Engine {
     pub async fn ingest(
         &self,
         source: Source,
-        readings: Vec<IngestReading>,
+        readings: Vec<IngestReading<'_>>,
         owner: Option<&str>,
         mut rejected: Vec<Rejection>,
     ) -> Result<IngestOutcome> {
@@ -228,21 +233,30 @@ impl Engine {
         let mut points = Vec::with_capacity(readings.len());
         {
             let idx = self.inner.index.read();
-            let mut last: Option<(&str, Arc<str>, Arc<zhicheng_model::Kind>, bool)> = None;
+            let series_idx = self.inner.live.series_index();
+            // The entity of the previous reading: id, kind, retired, its known series.
+            type Last<'a> = (
+                &'a str,
+                Arc<str>,
+                Arc<zhicheng_model::Kind>,
+                bool,
+                Option<&'a HashMap<Arc<str>, i64>>,
+            );
+            let mut last: Option<Last<'_>> = None;
             for (i, r) in readings.iter().enumerate() {
                 let index = if r.index == usize::MAX { i } else { r.index };
                 let fail = |why: &'static str, text: String| {
                     m.rejected(source, why);
                     Rejection {
                         index,
-                        entity: r.entity.clone(),
-                        metric: r.metric.clone(),
+                        entity: r.entity.to_string(),
+                        metric: r.metric.to_string(),
                         reason: text,
                     }
                 };
                 // Consecutive readings of one entity are the common case: look it up once.
-                if last.as_ref().map(|l| l.0) != Some(r.entity.as_str()) {
-                    let Some(info) = idx.entities.get(&r.entity) else {
+                if last.as_ref().map(|l| l.0) != Some(&*r.entity) {
+                    let Some(info) = idx.entities.get(&*r.entity) else {
                         rejected.push(fail(
                             reason::UNKNOWN_ENTITY,
                             format!(
@@ -266,17 +280,18 @@ impl Engine {
                         continue;
                     };
                     last = Some((
-                        r.entity.as_str(),
-                        Arc::from(r.entity.as_str()),
+                        &*r.entity,
+                        Arc::from(&*r.entity),
                         kind.clone(),
                         info.retired,
+                        series_idx.by_key.get(&*r.entity),
                     ));
                 }
-                let Some((_, entity, kind, retired)) = &last else {
+                let Some((_, entity, kind, retired, known)) = &last else {
                     continue;
                 };
                 if let Some(o) = owner {
-                    if o != r.entity {
+                    if o != &*r.entity {
                         rejected.push(fail(
                             reason::NOT_OWNER,
                             format!(
@@ -381,10 +396,12 @@ impl Engine {
                     ));
                     continue;
                 }
+                let series = known.and_then(|m| m.get(&*r.metric).copied());
                 points.push(Pending {
-                    series: self.inner.live.series_id(&r.entity, &r.metric),
-                    entity: entity.clone(),
-                    metric: r.metric.clone(),
+                    series,
+                    key: series
+                        .is_none()
+                        .then(|| (entity.clone(), r.metric.to_string())),
                     ts,
                     value,
                 });

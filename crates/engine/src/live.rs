@@ -75,6 +75,11 @@ impl Live {
         })
     }
 
+    /// The series index, read-locked (for a loop over many readings: one lock, not one each).
+    pub(crate) fn series_index(&self) -> std::sync::RwLockReadGuard<'_, SeriesIndex> {
+        rd(&self.series)
+    }
+
     pub(crate) fn series_id(&self, entity: &str, metric: &str) -> Option<i64> {
         rd(&self.series).by_key.get(entity)?.get(metric).copied()
     }

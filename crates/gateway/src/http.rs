@@ -49,8 +49,9 @@ pub fn router(engine: Engine, cfg: HttpIngestConfig) -> Router {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Body {
-    readings: Vec<IngestReading>,
+struct Body<'a> {
+    #[serde(borrow)]
+    readings: Vec<IngestReading<'a>>,
 }
 
 fn error(status: StatusCode, code: &str, message: &str, message_zh: &str) -> Response {
@@ -71,7 +72,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Splits NDJSON into readings; a line that does not parse is refused on its own.
-pub fn parse_ndjson(body: &[u8]) -> (Vec<IngestReading>, Vec<Rejection>) {
+pub fn parse_ndjson(body: &[u8]) -> (Vec<IngestReading<'_>>, Vec<Rejection>) {
     let mut readings = Vec::new();
     let mut rejected = Vec::new();
     for (i, line) in body.split(|b| *b == b'\n').enumerate() {

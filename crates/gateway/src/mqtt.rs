@@ -13,6 +13,12 @@
 //! - **It never dies.** Connection errors are logged and retried with back-off (0.5 s doubling
 //!   to 10 s); the subscription is renewed on every CONNACK. Only a malformed URL or topic
 //!   filter stops [`run`], and only at start.
+//! - **Several connections.** `?connections=N` (N > 1) opens N client sessions (`ID-0` …
+//!   `ID-{N-1}`) on the shared subscription `$share/zhicheng/{topic}`, among which the broker
+//!   spreads the messages. Why: the broker lets each session have only a few messages
+//!   unacknowledged (Mosquitto: `max_inflight_messages`, 20), and a PUBACK waits for the commit,
+//!   so one session carries about that many messages per commit. Every node of a deployment
+//!   joins the same group, so the nodes share the load too.
 //! - **Backpressure.** At most [`IN_FLIGHT`] messages are being stored at once; beyond that the
 //!   event loop stops reading, so a slow store slows the broker instead of queueing without
 //!   bound in this process.
@@ -78,7 +84,7 @@ const LOG_INTERVAL: Duration = Duration::from_secs(5);
 /// Settings of the MQTT gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MqttConfig {
-    /// `mqtt://host[:port][?client_id=ID]` or `tcp://…`; port 1883 by default.
+    /// `mqtt://host[:port][?client_id=ID][&connections=N]` or `tcp://…`; port 1883 by default.
     pub url: String,
     /// Subscription filter. Its first `+` level is the entity id; default [`DEFAULT_TOPIC`].
     pub topic: String,
@@ -207,7 +213,11 @@ impl TopicFilter {
     ///
     /// Values and times are checked by [`Engine::ingest`], reading by reading; only a message
     /// that yields no readings at all is a [`BadMessage`].
-    pub fn decode(&self, topic: &str, payload: &[u8]) -> Result<Vec<IngestReading>, BadMessage> {
+    pub fn decode(
+        &self,
+        topic: &str,
+        payload: &[u8],
+    ) -> Result<Vec<IngestReading<'static>>, BadMessage> {
         let entity = self
             .entity(topic)
             .ok_or_else(|| BadMessage::Topic(topic.to_string()))?;
@@ -228,8 +238,8 @@ impl TopicFilter {
             .iter()
             .enumerate()
             .map(|(index, (metric, value))| IngestReading {
-                entity: entity.to_string(),
-                metric: metric.clone(),
+                entity: entity.to_string().into(),
+                metric: metric.clone().into(),
                 ts: ts.clone(),
                 value: ValueInput::from_json(value),
                 index,
@@ -239,7 +249,36 @@ impl TopicFilter {
 }
 
 /// Builds the client options from the URL (and checks it).
+/// Shared-subscription group that every zhicheng connection joins when there are several.
+pub const SHARE_GROUP: &str = "zhicheng";
+
+/// Most connections one gateway opens.
+const MAX_CONNECTIONS: usize = 64;
+
+/// The `connections` setting of the URL (1 when absent).
+fn connections(cfg: &MqttConfig) -> Result<usize, MqttError> {
+    let query = cfg.url.split_once('?').map_or("", |(_, q)| q);
+    for pair in query.split('&') {
+        if let Some(("connections", n)) = pair.split_once('=') {
+            return n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_CONNECTIONS).contains(n))
+                .ok_or_else(|| MqttError::BadUrl {
+                    url: cfg.url.clone(),
+                    reason: format!("connections must be a number from 1 to {MAX_CONNECTIONS}"),
+                });
+        }
+    }
+    Ok(1)
+}
+
+/// Client options for connection `member` of a shared subscription (`None`: the only one).
 fn options(cfg: &MqttConfig) -> Result<MqttOptions, MqttError> {
+    member_options(cfg, None)
+}
+
+fn member_options(cfg: &MqttConfig, member: Option<usize>) -> Result<MqttOptions, MqttError> {
     let bad = |reason: &str| MqttError::BadUrl {
         url: cfg.url.clone(),
         reason: reason.to_string(),
@@ -293,10 +332,14 @@ fn options(cfg: &MqttConfig) -> Result<MqttOptions, MqttError> {
         match pair.split_once('=') {
             Some(("client_id", id)) if !id.is_empty() => client_id = Some(id.to_string()),
             Some(("client_id", _)) => return Err(bad("client_id must not be empty")),
-            _ => return Err(bad("the only query parameter is client_id")),
+            Some(("connections", _)) => {} // checked by `connections`
+            _ => return Err(bad("the query parameters are client_id and connections")),
         }
     }
-    let client_id = client_id.unwrap_or_else(default_client_id);
+    let mut client_id = client_id.unwrap_or_else(default_client_id);
+    if let Some(i) = member {
+        client_id = format!("{client_id}-{i}");
+    }
     let mut o = MqttOptions::new(client_id, host, port);
     o.set_keep_alive(Duration::from_secs(30));
     o.set_manual_acks(true);
@@ -353,6 +396,8 @@ struct Shared {
     engine: Engine,
     client: AsyncClient,
     filter: TopicFilter,
+    /// What to subscribe to: the filter, or the shared subscription on it.
+    subscription: String,
     /// Counts connections; an ack is sent only on the connection its message came on.
     connection: AtomicU64,
     /// Raised when a message could not be stored: reconnect so the broker redelivers it.
@@ -463,16 +508,54 @@ enum Wake<T> {
 pub async fn run(
     engine: Engine,
     cfg: MqttConfig,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), MqttError> {
+    let n = connections(&cfg)?;
+    if n == 1 {
+        return run_connection(engine, cfg, None, shutdown).await;
+    }
+    // Check once, so a bad setting fails at start rather than in every connection.
+    TopicFilter::new(&cfg.topic)?;
+    options(&cfg)?;
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            tokio::spawn(run_connection(
+                engine.clone(),
+                cfg.clone(),
+                Some(i),
+                shutdown.clone(),
+            ))
+        })
+        .collect();
+    for t in tasks {
+        match t.await {
+            Ok(r) => r?,
+            Err(e) => tracing::error!(error = %e, "an MQTT connection task failed"),
+        }
+    }
+    Ok(())
+}
+
+/// One client session: the only one (`member` = None) or member `i` of the shared subscription.
+async fn run_connection(
+    engine: Engine,
+    cfg: MqttConfig,
+    member: Option<usize>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), MqttError> {
     let filter = TopicFilter::new(&cfg.topic)?;
-    let opts = options(&cfg)?;
+    let subscription = match member {
+        Some(_) => format!("$share/{SHARE_GROUP}/{}", filter.as_str()),
+        None => filter.as_str().to_string(),
+    };
+    let opts = member_options(&cfg, member)?;
     let client_id = opts.client_id();
     let (client, mut events) = AsyncClient::new(opts, REQUEST_CAPACITY);
     let shared = Arc::new(Shared {
         engine,
         client: client.clone(),
         filter,
+        subscription,
         connection: AtomicU64::new(0),
         store_failed: Notify::new(),
         bad_log: Throttle::default(),
@@ -488,7 +571,7 @@ pub async fn run(
     tracing::info!(url = %cfg.url, topic = %cfg.topic, %client_id, "MQTT gateway starting");
     loop {
         if subscribe {
-            match client.try_subscribe(shared.filter.as_str(), QoS::AtLeastOnce) {
+            match client.try_subscribe(shared.subscription.as_str(), QoS::AtLeastOnce) {
                 Ok(()) => subscribe = false,
                 Err(e) => {
                     tracing::warn!(error = %e, "MQTT subscribe could not be queued; retrying")
@@ -535,9 +618,9 @@ pub async fn run(
             }
             Ok(Event::Incoming(Packet::SubAck(s))) => {
                 if s.return_codes.contains(&SubscribeReasonCode::Failure) {
-                    tracing::error!(topic = %shared.filter.as_str(), "the broker refused the MQTT subscription (check its ACL); no telemetry will arrive");
+                    tracing::error!(topic = %shared.subscription, "the broker refused the MQTT subscription (check its ACL); no telemetry will arrive");
                 } else {
-                    tracing::info!(topic = %shared.filter.as_str(), "MQTT subscription active");
+                    tracing::info!(topic = %shared.subscription, "MQTT subscription active");
                 }
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -655,6 +738,13 @@ mod tests {
         let o = options(&cfg("tcp://127.0.0.1/")).unwrap();
         assert_eq!(o.broker_address(), ("127.0.0.1".to_string(), 1883));
         assert!(o.client_id().starts_with("zhicheng-"));
+        let shared = cfg("mqtt://h?client_id=zc&connections=4");
+        assert_eq!(connections(&shared).unwrap(), 4);
+        assert_eq!(
+            member_options(&shared, Some(3)).unwrap().client_id(),
+            "zc-3"
+        );
+        assert_eq!(connections(&cfg("mqtt://h")).unwrap(), 1);
         let o = options(&cfg("mqtt://[::1]:1883")).unwrap();
         assert_eq!(o.broker_address(), ("::1".to_string(), 1883));
         for bad in [
@@ -670,9 +760,15 @@ mod tests {
             "mqtt://h?client_id=",
             "mqtt://h?clientid=x",
             "mqtt://[::1",
+            "mqtt://h?connections=0",
+            "mqtt://h?connections=many",
+            "mqtt://h?connections=65",
         ] {
             assert!(
-                matches!(options(&cfg(bad)), Err(MqttError::BadUrl { .. })),
+                matches!(
+                    options(&cfg(bad)).and_then(|_| connections(&cfg(bad))),
+                    Err(MqttError::BadUrl { .. })
+                ),
                 "{bad}"
             );
         }

@@ -785,3 +785,48 @@ async fn an_unreachable_broker_does_not_stop_the_subscriber() {
     server.abort();
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn several_connections_share_the_subscription_and_store_every_message() {
+    let Some(url) = broker_url() else { return };
+    let w = World::new(url, true).await;
+    let mut cfg = w.config(&w.broker());
+    cfg.url.push_str("&connections=4");
+    let (stop, rx) = watch::channel(false);
+    let gw = Gateway {
+        stop,
+        task: tokio::spawn(mqtt::run(w.engine.clone(), cfg, rx)),
+    };
+    let device = Device::connect(&w.url).await;
+    let t0 = recent();
+    // Until all four members have subscribed the broker may drop a message: probe first.
+    let probe = json!({"ts": t0, "values": {"pm25": 1.0}}).to_string();
+    eventually("the probe in history", || async {
+        device.publish(&w.topic(), probe.clone()).await;
+        (w.raw(&w.engine, "pm25", t0, t0 + 1).await.len() == 1).then_some(())
+    })
+    .await;
+    // Members still subscribing get nothing meanwhile; the subscribed ones take every message.
+    let n = 400;
+    for i in 1..=n {
+        let payload = json!({"ts": t0 + i, "values": {"pm25": i as f64}}).to_string();
+        device.publish(&w.topic(), payload).await;
+    }
+    let points = eventually("every message in history", || async {
+        let p = w.raw(&w.engine, "pm25", t0 + 1, t0 + n + 1).await;
+        (p.len() == n as usize).then_some(p)
+    })
+    .await;
+    assert!(points
+        .iter()
+        .enumerate()
+        .all(|(k, p)| p.0 == t0 + 1 + k as i64 && p.1 == (k + 1) as f64));
+    gw.stop().await;
+    for i in 0..4 {
+        Session::connect(&w.url, &format!("{}-{i}", w.client_id), true)
+            .await
+            .disconnect()
+            .await;
+    }
+    w.engine.shutdown().await;
+}

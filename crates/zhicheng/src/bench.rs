@@ -39,6 +39,16 @@ pub enum BenchCmd {
         /// Also publish through this MQTT broker (e.g. mqtt://127.0.0.1:1883).
         #[arg(long)]
         mqtt_url: Option<String>,
+        /// Request bodies are built before the clock starts, as a load generator such as wrk
+        /// does, so that the two cores measure the server rather than the client's JSON
+        /// formatting: this many readings at most (the run ends early when they are all sent).
+        #[arg(long, default_value_t = 24_000_000)]
+        readings: u64,
+        /// MQTT messages published but not yet stored, at most. An MQTT broker queues only so
+        /// many messages per subscriber and drops the rest; with `&connections=N` in the URL
+        /// the gateway has N sessions, and the window can grow with N.
+        #[arg(long, default_value_t = 100)]
+        mqtt_window: u64,
     },
 }
 
@@ -60,6 +70,8 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         clients,
         entities,
         mqtt_url,
+        readings,
+        mqtt_window,
     } = cmd;
     let tmp = tempfile::Builder::new()
         .prefix("zhicheng-bench-")
@@ -148,41 +160,31 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
     eprintln!("bench: {backend:?}, {clients} clients × {batch} readings/request, {entities} entities, {seconds} s");
 
     if let Some(m) = &mqtt_url {
-        bench_mqtt(&engine, m, &ids, seconds).await?;
+        bench_mqtt(&engine, m, &ids, seconds, mqtt_window).await?;
     }
     let client = reqwest::Client::builder().no_proxy().build()?;
     let sent = Arc::new(AtomicU64::new(0));
+    let base_ts = now_ms() - 86_400_000 * 2;
+    let requests = readings.div_ceil(batch.max(1) as u64) as usize;
+    let bodies = prebuild(&tokens, clients, batch, requests, base_ts).await?;
+    eprintln!(
+        "bench: {} request bodies built ({} MB)",
+        requests,
+        bodies.iter().flatten().map(|b| b.2.len()).sum::<usize>() >> 20
+    );
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let start = Instant::now();
-    let base_ts = now_ms() - 86_400_000 * 2;
     let mut tasks = Vec::new();
-    for c in 0..clients {
+    for mine in bodies {
         let client = client.clone();
         let url = url.clone();
         let sent = sent.clone();
-        let mine: Vec<(String, String)> = tokens.iter().skip(c).step_by(clients).cloned().collect();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
-            let mut seq: i64 = 0;
-            let mut i = 0usize;
-            while Instant::now() < deadline && !mine.is_empty() {
-                let (entity, token) = &mine[i % mine.len()];
-                i += 1;
-                let mut body = String::with_capacity(batch * 64 + 16);
-                body.push_str("{\"readings\":[");
-                for k in 0..batch {
-                    if k > 0 {
-                        body.push(',');
-                    }
-                    let ts = base_ts + seq * 10 + (k / METRICS) as i64;
-                    body.push_str(&format!(
-                        "{{\"entity\":\"{entity}\",\"metric\":\"m{}\",\"ts\":{ts},\"value\":{}.5}}",
-                        k % METRICS,
-                        k % 97
-                    ));
+            for (token, n, body) in mine {
+                if Instant::now() >= deadline {
+                    break;
                 }
-                seq += batch as i64;
-                body.push_str("]}");
                 let t0 = Instant::now();
                 let r = client
                     .post(&url)
@@ -194,7 +196,7 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
                 match r {
                     Ok(resp) if resp.status().is_success() => {
                         lat.push(t0.elapsed());
-                        sent.fetch_add(batch as u64, Ordering::Relaxed);
+                        sent.fetch_add(n as u64, Ordering::Relaxed);
                     }
                     Ok(resp) => {
                         eprintln!(
@@ -228,11 +230,87 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         percentile(&lat, 0.99).as_secs_f64() * 1e3,
         lat.len()
     );
+    // Roll-ups are folded in the background and on read; say how long the backlog took.
+    let t = Instant::now();
+    let mut folded = 0;
+    loop {
+        let n = engine.store().compact_rollups(10_000).await?;
+        folded += n;
+        if n == 0 {
+            break;
+        }
+    }
+    println!(
+        "roll-ups: {folded} dirty (series, minute) buckets left after the run, folded in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     app.shutdown().await?;
     Ok(())
 }
 
-/// Publishes QoS 1 messages of 10 values each for `seconds`, keeping at most `WINDOW`
+/// A request ready to send: the device token, the readings in it, the JSON body.
+type Prebuilt = (Arc<str>, usize, bytes::Bytes);
+
+/// Builds `requests` request bodies, dealt round-robin to `clients` lists, each for one entity
+/// (with its token) and `batch` readings of consecutive times, on both cores.
+async fn prebuild(
+    tokens: &[(String, String)],
+    clients: usize,
+    batch: usize,
+    requests: usize,
+    base_ts: i64,
+) -> anyhow::Result<Vec<Vec<Prebuilt>>> {
+    let clients = clients.max(1);
+    let tokens: Arc<Vec<(String, Arc<str>)>> = Arc::new(
+        tokens
+            .iter()
+            .map(|(e, t)| (e.clone(), Arc::from(t.as_str())))
+            .collect(),
+    );
+    let mut parts = Vec::new();
+    for c in 0..clients {
+        let tokens = tokens.clone();
+        parts.push(tokio::task::spawn_blocking(move || {
+            use std::fmt::Write;
+            // Client c sends the entities c, c + clients, ... in turn.
+            let mine: Vec<&(String, Arc<str>)> = tokens.iter().skip(c).step_by(clients).collect();
+            let mut out = Vec::new();
+            let mut seq = vec![0i64; mine.len()];
+            for r in (c..requests).step_by(clients) {
+                let Some(k) = (!mine.is_empty()).then(|| (r / clients) % mine.len()) else {
+                    break;
+                };
+                let (entity, token) = mine[k];
+                let mut body = String::with_capacity(batch * 72 + 16);
+                body.push_str("{\"readings\":[");
+                for i in 0..batch {
+                    if i > 0 {
+                        body.push(',');
+                    }
+                    // Each entity's series move forward in time, 10 ms apart.
+                    let ts = base_ts + (seq[k] + (i / METRICS) as i64) * 10;
+                    let _ = write!(
+                        body,
+                        "{{\"entity\":\"{entity}\",\"metric\":\"m{}\",\"ts\":{ts},\"value\":{}.5}}",
+                        i % METRICS,
+                        i % 97
+                    );
+                }
+                seq[k] += batch.div_ceil(METRICS) as i64;
+                body.push_str("]}");
+                out.push((token.clone(), batch, bytes::Bytes::from(body)));
+            }
+            out
+        }));
+    }
+    let mut all = Vec::new();
+    for p in parts {
+        all.push(p.await.context("building request bodies")?);
+    }
+    Ok(all)
+}
+
+/// Publishes QoS 1 messages of 10 values each for `seconds`, keeping at most `window`
 /// messages published but not yet stored (an MQTT broker queues only so many messages for a
 /// slow subscriber and drops the rest, so an unthrottled publisher would measure the broker's
 /// drops, not us). Prints the sustained stored rate.
@@ -241,8 +319,8 @@ async fn bench_mqtt(
     url: &str,
     ids: &[String],
     seconds: u64,
+    window: u64,
 ) -> anyhow::Result<()> {
-    const WINDOW: u64 = 100;
     let stored = || engine.metrics().stored_total(zhicheng_engine::Source::Mqtt);
     let before = stored();
     let (host, port) = {
@@ -291,7 +369,7 @@ async fn bench_mqtt(
     let mut published = 0u64;
     let mut i = 0usize;
     while Instant::now() < deadline {
-        if published * METRICS as u64 > stored() - before + WINDOW * METRICS as u64 {
+        if published * METRICS as u64 > stored() - before + window * METRICS as u64 {
             tokio::time::sleep(Duration::from_micros(200)).await;
             continue;
         }
