@@ -13,6 +13,7 @@
 //! ```
 
 pub mod geometry;
+pub mod identifier;
 pub mod identity;
 pub mod reading;
 pub mod registry;
