@@ -106,7 +106,9 @@ pub struct IngestConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MqttConfig {
-    /// Broker URL, `mqtt://host:1883?client_id=zhicheng` or `tcp://…`. Default: none (no gateway).
+    /// Broker URL, `mqtt://host:1883?client_id=zhicheng` or `tcp://…`; `&connections=N` opens N
+    /// sessions on the shared subscription `$share/zhicheng/{topic}` for more throughput.
+    /// Default: none (no gateway).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Topic filter to subscribe to. Default `city/+/telemetry`.
