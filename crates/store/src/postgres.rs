@@ -205,7 +205,9 @@ impl PgStore {
         }
         sqlx::query("DROP TABLE history").execute(&mut *tx).await?;
         tx.commit().await?;
-        tracing::info!(points = moved, "converted raw history to blocks");
+        if moved > 0 {
+            tracing::info!(points = moved, "converted raw history to blocks");
+        }
         Ok(())
     }
 
