@@ -19,6 +19,8 @@
 //!   unacknowledged (Mosquitto: `max_inflight_messages`, 20), and a PUBACK waits for the commit,
 //!   so one session carries about that many messages per commit. Every node of a deployment
 //!   joins the same group, so the nodes share the load too.
+//!   The broker keeps queueing messages for a member session that is offline, so when a node
+//!   is retired or `connections` lowered, remove its sessions with [`forget_sessions`].
 //! - **Backpressure.** At most [`IN_FLIGHT`] messages are being stored at once; beyond that the
 //!   event loop stops reading, so a slow store slows the broker instead of queueing without
 //!   bound in this process.
@@ -271,6 +273,42 @@ fn connections(cfg: &MqttConfig) -> Result<usize, MqttError> {
         }
     }
     Ok(1)
+}
+
+/// Removes this configuration's persistent sessions from the broker (all `connections` of
+/// them), so it stops keeping messages for them. For a gateway that is retired or runs with
+/// fewer connections from now on; the gateway itself must be stopped.
+pub async fn forget_sessions(cfg: &MqttConfig) -> Result<(), MqttError> {
+    let n = connections(cfg)?;
+    let members: Vec<Option<usize>> = if n == 1 {
+        vec![None]
+    } else {
+        (0..n).map(Some).collect()
+    };
+    for member in members {
+        let mut o = member_options(cfg, member)?;
+        // A clean session replaces the stored one; then leave at once.
+        o.set_clean_session(true);
+        o.set_manual_acks(false);
+        let id = o.client_id();
+        let (client, mut events) = AsyncClient::new(o, 4);
+        let done = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match events.poll().await {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        let _ = client.disconnect().await;
+                    }
+                    Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        if done.is_err() {
+            tracing::warn!(client_id = %id, "could not reach the MQTT broker to remove the session");
+        }
+    }
+    Ok(())
 }
 
 /// Client options for connection `member` of a shared subscription (`None`: the only one).

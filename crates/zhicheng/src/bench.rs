@@ -245,6 +245,11 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
     app.shutdown().await?;
+    if let Some(url) = &mqtt_url {
+        // The gateway's persistent sessions would keep collecting messages: remove them.
+        zhicheng_gateway::mqtt::forget_sessions(&zhicheng_gateway::mqtt::MqttConfig::new(url))
+            .await?;
+    }
     Ok(())
 }
 
@@ -363,6 +368,36 @@ async fn bench_mqtt(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let before = stored();
+    // Publish → queryable: when each message's first value shows up on the live stream, which
+    // the writer feeds right after the commit.
+    let mut changes = engine.subscribe();
+    let (stop_probe, mut probe_stopped) = tokio::sync::oneshot::channel::<()>();
+    let seen = tokio::spawn(async move {
+        let mut seen: Vec<(Arc<str>, i64, Instant)> = Vec::new();
+        loop {
+            let r = tokio::select! {
+                _ = &mut probe_stopped => break,
+                r = changes.recv() => r,
+            };
+            match r {
+                Ok(batch) => {
+                    let now = Instant::now();
+                    seen.extend(
+                        batch
+                            .iter()
+                            .filter(|c| &*c.metric == "m0")
+                            .map(|c| (c.entity.clone(), c.ts, now)),
+                    );
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    eprintln!("bench: latency probe lagged, {n} batches not timed");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+        seen
+    });
+    let mut sent_at: std::collections::HashMap<(String, i64), Instant> = Default::default();
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
     let base_ts = now_ms() - 86_400_000;
@@ -380,6 +415,7 @@ async fn bench_mqtt(
             .map(|k| (format!("m{k}"), serde_json::json!(k as f64 + 0.25)))
             .collect();
         let payload = serde_json::json!({"ts": ts, "values": values}).to_string();
+        sent_at.insert((id.clone(), ts), Instant::now());
         client
             .publish(
                 format!("city/{id}/telemetry"),
@@ -397,14 +433,30 @@ async fn bench_mqtt(
     }
     let elapsed = start.elapsed();
     poll.abort();
+    // Let the probe take the last batches, then stop it.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = stop_probe.send(());
+    let mut lat: Vec<Duration> = seen
+        .await
+        .context("latency probe")?
+        .into_iter()
+        .filter_map(|(e, ts, at)| {
+            let sent = sent_at.get(&(e.to_string(), ts))?;
+            Some(at.saturating_duration_since(*sent))
+        })
+        .collect();
+    lat.sort();
     let got = stored() - before;
     println!(
-        "mqtt → {:?}: {published} messages = {} readings published, {got} stored in {:.2} s = {:.0} readings/s ({:.0} messages/s)",
+        "mqtt → {:?}: {published} messages = {} readings published, {got} stored in {:.2} s = {:.0} readings/s ({:.0} messages/s); publish to queryable p50 {:.1} ms, p99 {:.1} ms ({} messages timed)",
         engine.store().backend(),
         published * METRICS as u64,
         elapsed.as_secs_f64(),
         got as f64 / elapsed.as_secs_f64(),
-        got as f64 / METRICS as f64 / elapsed.as_secs_f64()
+        got as f64 / METRICS as f64 / elapsed.as_secs_f64(),
+        percentile(&lat, 0.5).as_secs_f64() * 1e3,
+        percentile(&lat, 0.99).as_secs_f64() * 1e3,
+        lat.len()
     );
     Ok(())
 }
