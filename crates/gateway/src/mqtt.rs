@@ -20,7 +20,7 @@
 //!   so one session carries about that many messages per commit. Every node of a deployment
 //!   joins the same group, so the nodes share the load too.
 //!   The broker keeps queueing messages for a member session that is offline, so when a node
-//!   is retired or `connections` lowered, remove its sessions with [`forget_sessions`].
+//!   is retired or `connections` changed, remove its sessions with [`forget_sessions`].
 //! - **Backpressure.** At most [`IN_FLIGHT`] messages are being stored at once; beyond that the
 //!   event loop stops reading, so a slow store slows the broker instead of queueing without
 //!   bound in this process.
@@ -127,6 +127,16 @@ pub enum MqttError {
         /// What is wrong with it.
         reason: String,
     },
+}
+
+/// A session could not be removed (see [`forget_sessions`]).
+#[derive(Debug, thiserror::Error)]
+#[error("could not remove the MQTT session {client_id:?}: {reason}")]
+pub struct ForgetError {
+    /// The session's client id.
+    pub client_id: String,
+    /// What went wrong (broker unreachable, connection refused, no answer).
+    pub reason: String,
 }
 
 /// Why a message could not be read (it is counted, logged and acknowledged).
@@ -278,7 +288,13 @@ fn connections(cfg: &MqttConfig) -> Result<usize, MqttError> {
 /// Removes this configuration's persistent sessions from the broker (all `connections` of
 /// them), so it stops keeping messages for them. For a gateway that is retired or runs with
 /// fewer connections from now on; the gateway itself must be stopped.
-pub async fn forget_sessions(cfg: &MqttConfig) -> Result<(), MqttError> {
+///
+/// Moving from one connection to several leaves the single session `ID` behind: forget it with
+/// the old configuration. The limit of [`IN_FLIGHT`] messages being stored applies to each
+/// connection.
+pub async fn forget_sessions(
+    cfg: &MqttConfig,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let n = connections(cfg)?;
     let members: Vec<Option<usize>> = if n == 1 {
         vec![None]
@@ -292,20 +308,29 @@ pub async fn forget_sessions(cfg: &MqttConfig) -> Result<(), MqttError> {
         o.set_manual_acks(false);
         let id = o.client_id();
         let (client, mut events) = AsyncClient::new(o, 4);
-        let done = tokio::time::timeout(Duration::from_secs(10), async {
+        let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut connected = false;
             loop {
                 match events.poll().await {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        connected = true;
                         let _ = client.disconnect().await;
                     }
-                    Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) | Err(_) => break,
+                    Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => return Ok(()),
+                    // After our DISCONNECT the broker closes the connection: that is the end.
+                    Err(_) if connected => return Ok(()),
+                    Err(e) => return Err(e.to_string()),
                     Ok(_) => {}
                 }
             }
         })
-        .await;
-        if done.is_err() {
-            tracing::warn!(client_id = %id, "could not reach the MQTT broker to remove the session");
+        .await
+        .unwrap_or_else(|_| Err("no answer within 10 s".into()));
+        if let Err(reason) = outcome {
+            return Err(Box::new(ForgetError {
+                client_id: id,
+                reason,
+            }));
         }
     }
     Ok(())

@@ -80,10 +80,11 @@ pub(crate) fn encode(points: &[(i64, f64)]) -> Vec<u8> {
 }
 
 /// Decodes a block's points onto `out`. A block that does not hold exactly `n` well-formed,
-/// strictly increasing points is [`Error::Corrupt`].
+/// strictly increasing points from `t0` to `t1` within one hour is [`Error::Corrupt`].
 pub(crate) fn decode_into(
     series: i64,
     t0: i64,
+    t1: i64,
     n: i64,
     data: &[u8],
     out: &mut Vec<(i64, f64)>,
@@ -91,6 +92,9 @@ pub(crate) fn decode_into(
     let corrupt =
         |why: &str| Error::Corrupt(format!("history block of series {series} at {t0}: {why}"));
     let n = usize::try_from(n).map_err(|_| corrupt("negative point count"))?;
+    if n == 0 || t1 < t0 || Step::Hour.bucket(t0) != Step::Hour.bucket(t1) {
+        return Err(corrupt("empty, or not within one hour"));
+    }
     // Each point takes at least 9 bytes: a bad count cannot make us reserve wildly.
     if n > data.len() / 9 + 1 {
         return Err(corrupt("point count larger than the data"));
@@ -106,7 +110,7 @@ pub(crate) fn decode_into(
                 return Err(corrupt("truncated time"));
             };
             pos += 1;
-            if shift > 63 {
+            if shift > 63 || (shift == 63 && byte & 0x7e != 0) {
                 return Err(corrupt("time delta too long"));
             }
             delta |= u64::from(byte & 0x7f) << shift;
@@ -115,8 +119,8 @@ pub(crate) fn decode_into(
                 break;
             }
         }
-        if i > 0 && delta == 0 {
-            return Err(corrupt("two points with the same time"));
+        if (i > 0) == (delta == 0) {
+            return Err(corrupt("first point not at t0, or two points at one time"));
         }
         ts = i64::try_from(delta)
             .ok()
@@ -132,6 +136,9 @@ pub(crate) fn decode_into(
     }
     if pos != data.len() {
         return Err(corrupt("trailing bytes"));
+    }
+    if ts != t1 {
+        return Err(corrupt("last point not at t1"));
     }
     Ok(())
 }
@@ -291,16 +298,16 @@ mod tests {
     #[test]
     fn encode_decode_round_trip() {
         let pts = vec![
-            (1_700_000_000_000, 1.5),
-            (1_700_000_000_001, -0.0),
-            (1_700_000_060_000, f64::MAX),
-            (1_700_003_599_999, 1e-300),
+            (1_699_999_200_000, 1.5),
+            (1_699_999_200_001, -0.0),
+            (1_699_999_260_000, f64::MAX),
+            (1_700_002_799_999, 1e-300),
         ];
         let data = encode(&pts);
         // Deltas 0, 1, 59,999 and 3,539,999 take 1 + 1 + 3 + 4 bytes; values 8 each.
         assert_eq!(data.len(), 9 + 4 * 8);
         let mut out = Vec::new();
-        decode_into(1, pts[0].0, 4, &data, &mut out).unwrap();
+        decode_into(1, pts[0].0, pts[3].0, 4, &data, &mut out).unwrap();
         assert_eq!(out.len(), 4);
         for (a, b) in out.iter().zip(&pts) {
             assert_eq!(a.0, b.0);
@@ -312,23 +319,40 @@ mod tests {
     fn corrupt_blocks_are_errors_not_panics() {
         let data = encode(&[(10, 1.0), (20, 2.0)]);
         let mut out = Vec::new();
+        assert!(decode_into(1, 10, 20, 2, &data, &mut out).is_ok());
         assert!(
-            decode_into(1, 10, 3, &data, &mut out).is_err(),
+            decode_into(1, 10, 20, 3, &data, &mut out).is_err(),
             "count too big"
         );
-        assert!(decode_into(1, 10, 1, &data, &mut out).is_err(), "trailing");
-        assert!(decode_into(1, 10, 2, &data[..data.len() - 1], &mut out).is_err());
-        assert!(decode_into(1, 10, -1, &data, &mut out).is_err());
-        assert!(decode_into(1, 10, 1_000_000, &data, &mut out).is_err());
+        assert!(
+            decode_into(1, 10, 20, 1, &data, &mut out).is_err(),
+            "trailing"
+        );
+        assert!(decode_into(1, 10, 20, 2, &data[..data.len() - 1], &mut out).is_err());
+        assert!(decode_into(1, 10, 20, -1, &data, &mut out).is_err());
+        assert!(decode_into(1, 10, 20, 0, &[], &mut out).is_err(), "empty");
+        assert!(decode_into(1, 10, 20, 1_000_000, &data, &mut out).is_err());
+        assert!(
+            decode_into(1, 10, 21, 2, &data, &mut out).is_err(),
+            "t1 disagrees"
+        );
+        assert!(
+            decode_into(1, 10, 3_600_000, 2, &data, &mut out).is_err(),
+            "two hours"
+        );
         // A zero delta after the first point would be two points at one time.
         let dup = encode(&[(10, 1.0), (10, 2.0)]);
-        assert!(decode_into(1, 10, 2, &dup, &mut out).is_err());
+        assert!(decode_into(1, 10, 10, 2, &dup, &mut out).is_err());
+        // The first point must be at t0.
+        let mut shifted = vec![5u8];
+        shifted.extend_from_slice(&1f64.to_bits().to_le_bytes());
+        assert!(decode_into(1, 10, 15, 1, &shifted, &mut out).is_err());
         // Eleven continuation bytes: longer than any u64.
         let mut long = vec![0xff; 11];
         long.extend_from_slice(&[0; 8]);
-        assert!(decode_into(1, 10, 1, &long, &mut out).is_err());
+        assert!(decode_into(1, 10, 10, 1, &long, &mut out).is_err());
         assert!(
-            decode_into(1, i64::MAX, 2, &data, &mut out).is_err(),
+            decode_into(1, i64::MAX - 5, i64::MAX, 2, &data, &mut out).is_err(),
             "overflow"
         );
     }

@@ -175,6 +175,11 @@ impl PgStore {
         if !legacy {
             return Ok(());
         }
+        // Nodes still running version 1 wait, then fail and make their senders retry: nothing
+        // they acknowledge can be left behind in the dropped table.
+        sqlx::query("LOCK TABLE history IN ACCESS EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
         let mut after = (i64::MIN, i64::MIN);
         let mut moved = 0usize;
         loop {
@@ -284,23 +289,26 @@ async fn recompute(conn: &mut PgConnection, plan: &RollupPlan) -> Result<()> {
 /// Recomputes the dirty 1m buckets from the raw blocks holding them.
 async fn recompute_minutes(conn: &mut PgConnection, plan: &RollupPlan) -> Result<()> {
     let runs = block::minute_runs(&plan.minutes);
-    let (mut rs, mut rlo, mut rhi) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut rs, mut rlo, mut rhi, mut rfirst) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in &runs {
         rs.push(r.series);
         rlo.push(r.lo);
         rhi.push(r.hi);
+        rfirst.push(r.minutes.first().copied().unwrap_or(r.lo));
     }
     // One round trip for every run: `i` (1-based) says which run a block belongs to.
-    let blocks: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT r.i, b.t0, b.n, b.data \
-         FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r (s, lo, hi, i) \
-         CROSS JOIN LATERAL (SELECT t0, n, data FROM history_block \
-            WHERE series = r.s AND t0 >= r.lo AND t0 < r.hi) AS b \
+    let blocks: Vec<(i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT r.i, b.t0, b.t1, b.n, b.data \
+         FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) \
+              WITH ORDINALITY AS r (s, lo, hi, first, i) \
+         CROSS JOIN LATERAL (SELECT t0, t1, n, data FROM history_block \
+            WHERE series = r.s AND t0 >= r.lo AND t0 < r.hi AND t1 >= r.first) AS b \
          ORDER BY r.i, b.t0",
     )
     .bind(&rs)
     .bind(&rlo)
     .bind(&rhi)
+    .bind(&rfirst)
     .fetch_all(&mut *conn)
     .await?;
     let (mut s, mut b, mut mn, mut mx, mut sm, mut ct) = (
@@ -315,11 +323,11 @@ async fn recompute_minutes(conn: &mut PgConnection, plan: &RollupPlan) -> Result
     let mut next = 0usize;
     for (k, run) in runs.iter().enumerate() {
         points.clear();
-        while let Some((i, t0, n, data)) = blocks.get(next) {
+        while let Some((i, t0, t1, n, data)) = blocks.get(next) {
             if usize::try_from(*i).ok() != Some(k + 1) {
                 break;
             }
-            block::decode_into(run.series, *t0, *n, data, &mut points)?;
+            block::decode_into(run.series, *t0, *t1, *n, data, &mut points)?;
             next += 1;
         }
         for (bucket, min, max, sum, count) in block::minute_rollups(&points, &run.minutes) {
@@ -363,26 +371,34 @@ async fn merge_segment(
     seg: &Segment,
     out: &mut Vec<Block>,
 ) -> Result<u64> {
-    // Blocks never span an hour, so those overlapping [first, last] start in this hour.
-    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
-        "DELETE FROM history_block \
-         WHERE series = $1 AND t0 >= $2 AND t0 <= $3 AND t1 >= $4 RETURNING t0, n, data",
-    )
+    // Blocks never span an hour, so those overlapping [first, last] start in this hour. The
+    // batch holds the series' row lock, so no other writer changes them meanwhile.
+    const OVERLAP: &str = "series = $1 AND t0 >= $2 AND t0 <= $3 AND t1 >= $4";
+    let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT t0, t1, n, data FROM history_block WHERE {OVERLAP} ORDER BY t0"
+    ))
     .bind(seg.series)
     .bind(seg.hour)
     .bind(seg.last())
     .bind(seg.first())
     .fetch_all(&mut *conn)
     .await?;
-    let mut rows = rows;
-    rows.sort_by_key(|r| r.0);
     let mut stored = Vec::new();
-    for (t0, n, data) in &rows {
-        block::decode_into(seg.series, *t0, *n, data, &mut stored)?;
+    for (t0, t1, n, data) in &rows {
+        block::decode_into(seg.series, *t0, *t1, *n, data, &mut stored)?;
     }
     let (merged, inserted) = block::merge(&stored, &seg.points);
-    // Deleted above; written back merged (or as they were, when nothing was new).
-    block::blocks_of(seg.series, &merged, out);
+    // A pure replay changes nothing: no dead rows, blocks left as they are.
+    if inserted > 0 {
+        sqlx::query(&format!("DELETE FROM history_block WHERE {OVERLAP}"))
+            .bind(seg.series)
+            .bind(seg.hour)
+            .bind(seg.last())
+            .bind(seg.first())
+            .execute(&mut *conn)
+            .await?;
+        block::blocks_of(seg.series, &merged, out);
+    }
     Ok(inserted)
 }
 
@@ -426,8 +442,8 @@ async fn retain_blocks(conn: &mut PgConnection, series: i64, horizon: i64) -> Re
     .fetch_one(&mut *conn)
     .await?;
     // What is left before the horizon straddles it (blocks never overlap, so at most one).
-    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
-        "DELETE FROM history_block WHERE series = $1 AND t0 < $2 RETURNING t0, n, data",
+    let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+        "DELETE FROM history_block WHERE series = $1 AND t0 < $2 RETURNING t0, t1, n, data",
     )
     .bind(series)
     .bind(horizon)
@@ -437,8 +453,8 @@ async fn retain_blocks(conn: &mut PgConnection, series: i64, horizon: i64) -> Re
     let mut rows = rows;
     rows.sort_by_key(|r| r.0);
     let mut points = Vec::new();
-    for (t0, n, data) in &rows {
-        block::decode_into(series, *t0, *n, data, &mut points)?;
+    for (t0, t1, n, data) in &rows {
+        block::decode_into(series, *t0, *t1, *n, data, &mut points)?;
     }
     let keep = points.partition_point(|p| p.0 < horizon);
     removed += keep as u64;
@@ -1001,6 +1017,12 @@ impl Store for PgStore {
 
     async fn delete_entity(&self, id: &str) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
+        // Lock the series rows in id order first, as write_batch does, so the two never
+        // deadlock (the DELETE alone would lock them in index order).
+        sqlx::query("SELECT id FROM series WHERE entity = $1 ORDER BY id FOR UPDATE")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let ids: Vec<i64> = sqlx::query_scalar("DELETE FROM series WHERE entity = $1 RETURNING id")
             .bind(id)
             .fetch_all(&mut *tx)
@@ -1256,18 +1278,34 @@ impl Store for PgStore {
     }
 
     async fn write_batch(&self, points: &[Point]) -> Result<WriteStats> {
-        let plan = WritePlan::new(points)?;
+        let mut plan = WritePlan::new(points)?;
         if plan.history.is_empty() {
             return Ok(WriteStats::default());
+        }
+        let total = plan.history.len() as u64;
+        let ids: Vec<i64> = plan.latest.iter().map(|p| p.series).collect();
+        let mut tx = self.pool.begin().await?;
+        let locked: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM series WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        if locked.len() < ids.len() {
+            // Series deleted meanwhile (with their entity): their readings have nowhere to go,
+            // and without the row lock two nodes could both take them for new.
+            let alive: std::collections::HashSet<i64> = locked.into_iter().collect();
+            let kept: Vec<Point> = plan
+                .history
+                .iter()
+                .filter(|p| alive.contains(&p.series))
+                .copied()
+                .collect();
+            plan = WritePlan::new(&kept)?;
         }
         let (segments, _) = block::segments(&plan.history);
         let (ls, lt, lv) = columns(&plan.latest);
         let (ds, db) = unzip(&plan.dirty);
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT id FROM series WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
-            .bind(&ls)
-            .execute(&mut *tx)
-            .await?;
         let newest: HashMap<i64, i64> =
             sqlx::query_as::<_, (i64, i64)>("SELECT series, ts FROM latest WHERE series = ANY($1)")
                 .bind(&ls)
@@ -1314,7 +1352,6 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let total = plan.history.len() as u64;
         Ok(WriteStats {
             inserted,
             duplicates: total.saturating_sub(inserted),
@@ -1341,28 +1378,42 @@ impl Store for PgStore {
         if to <= from || limit == 0 {
             return Ok(out);
         }
-        // Blocks in key order, a page at a time, until the range or the limit is done.
+        // Blocks in key order, a page at a time, until the range or the limit is done; all
+        // pages in one read transaction (one snapshot), so a merge that re-cuts blocks
+        // meanwhile is seen whole or not at all.
+        let mut tx = self.pool.begin().await?;
+        // One snapshot for every page: a merge that re-cuts blocks meanwhile is not seen half.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
         let mut after = Step::Hour.bucket(from) - 1;
+        let mut newest = i64::MIN;
         let mut points = Vec::new();
         loop {
-            let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
-                "SELECT t0, n, data FROM history_block \
-                 WHERE series = $1 AND t0 > $2 AND t0 < $3 ORDER BY t0 LIMIT 64",
+            let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT t0, t1, n, data FROM history_block \
+                 WHERE series = $1 AND t0 > $2 AND t0 < $3 AND t1 >= $4 ORDER BY t0 LIMIT 64",
             )
             .bind(series)
             .bind(after)
             .bind(to)
-            .fetch_all(&self.pool)
+            .bind(from)
+            .fetch_all(&mut *tx)
             .await?;
             let Some(last) = rows.last() else {
                 return Ok(out);
             };
             after = last.0;
             points.clear();
-            for (t0, n, data) in &rows {
-                block::decode_into(series, *t0, *n, data, &mut points)?;
+            for (t0, t1, n, data) in &rows {
+                block::decode_into(series, *t0, *t1, *n, data, &mut points)?;
             }
+            // Blocks never overlap, so times only grow; the check keeps that a promise.
             for &p in points.iter().filter(|p| p.0 >= from && p.0 < to) {
+                if p.0 <= newest {
+                    continue;
+                }
+                newest = p.0;
                 out.push(p);
                 if out.len() == limit {
                     return Ok(out);

@@ -328,13 +328,14 @@ async fn insert_rows(
     Ok(affected)
 }
 
-/// The newest stored time of each of `series` (those with any history).
+/// Which of `series` still exist, with the newest stored time of each (`None`: no history).
 async fn stored_newest(
     conn: &mut SqliteConnection,
     series: &[i64],
-) -> Result<std::collections::HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT series, ts FROM latest WHERE series IN (SELECT value FROM json_each(?1))",
+) -> Result<std::collections::HashMap<i64, Option<i64>>> {
+    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT s.id, l.ts FROM series AS s LEFT JOIN latest AS l ON l.series = s.id \
+         WHERE s.id IN (SELECT value FROM json_each(?1))",
     )
     .bind(serde_json::to_string(series).unwrap_or_else(|_| "[]".into()))
     .fetch_all(&mut *conn)
@@ -343,9 +344,13 @@ async fn stored_newest(
 }
 
 /// Decodes `(t0, n, data)` rows of one series onto `out`.
-fn decode_rows(series: i64, rows: &[(i64, i64, Vec<u8>)], out: &mut Vec<(i64, f64)>) -> Result<()> {
-    for (t0, n, data) in rows {
-        block::decode_into(series, *t0, *n, data, out)?;
+fn decode_rows(
+    series: i64,
+    rows: &[(i64, i64, i64, Vec<u8>)],
+    out: &mut Vec<(i64, f64)>,
+) -> Result<()> {
+    for (t0, t1, n, data) in rows {
+        block::decode_into(series, *t0, *t1, *n, data, out)?;
     }
     Ok(())
 }
@@ -359,8 +364,8 @@ async fn merge_segment(
 ) -> Result<u64> {
     // Blocks never span an hour, so those overlapping [first, last] start in this hour.
     const OVERLAP: &str = "series = ?1 AND t0 >= ?2 AND t0 <= ?3 AND t1 >= ?4";
-    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
-        "SELECT t0, n, data FROM history_block WHERE {OVERLAP} ORDER BY t0"
+    let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT t0, t1, n, data FROM history_block WHERE {OVERLAP} ORDER BY t0"
     ))
     .bind(seg.series)
     .bind(seg.hour)
@@ -421,8 +426,8 @@ async fn retain_blocks(conn: &mut SqliteConnection, series: i64, horizon: i64) -
         .execute(&mut *conn)
         .await?;
     // What is left before the horizon straddles it (blocks never overlap, so at most one).
-    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT t0, n, data FROM history_block WHERE series = ?1 AND t0 < ?2 ORDER BY t0",
+    let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT t0, t1, n, data FROM history_block WHERE series = ?1 AND t0 < ?2 ORDER BY t0",
     )
     .bind(series)
     .bind(horizon)
@@ -492,13 +497,14 @@ async fn recompute(conn: &mut SqliteConnection, plan: &RollupPlan) -> Result<()>
     let mut rows: Vec<(i64, block::MinuteRow)> = Vec::with_capacity(plan.minutes.len());
     let mut points = Vec::new();
     for run in block::minute_runs(&plan.minutes) {
-        let blocks: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
-            "SELECT t0, n, data FROM history_block \
-             WHERE series = ?1 AND t0 >= ?2 AND t0 < ?3 ORDER BY t0",
+        let blocks: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT t0, t1, n, data FROM history_block \
+             WHERE series = ?1 AND t0 >= ?2 AND t0 < ?3 AND t1 >= ?4 ORDER BY t0",
         )
         .bind(run.series)
         .bind(run.lo)
         .bind(run.hi)
+        .bind(run.minutes.first().copied().unwrap_or(run.lo))
         .fetch_all(&mut *conn)
         .await?;
         points.clear();
@@ -1322,14 +1328,29 @@ impl Store for SqliteStore {
     }
 
     async fn write_batch(&self, points: &[Point]) -> Result<WriteStats> {
-        let plan = WritePlan::new(points)?;
+        let mut plan = WritePlan::new(points)?;
         if plan.history.is_empty() {
             return Ok(WriteStats::default());
         }
-        let (segments, _) = block::segments(&plan.history);
+        let total = plan.history.len() as u64;
         let mut tx = self.write.begin().await?;
         let ids: Vec<i64> = plan.latest.iter().map(|p| p.series).collect();
-        let newest = stored_newest(&mut tx, &ids).await?;
+        let stored = stored_newest(&mut tx, &ids).await?;
+        if stored.len() < ids.len() {
+            // Series deleted meanwhile (with their entity): their readings have nowhere to go.
+            let kept: Vec<Point> = plan
+                .history
+                .iter()
+                .filter(|p| stored.contains_key(&p.series))
+                .copied()
+                .collect();
+            plan = WritePlan::new(&kept)?;
+        }
+        let newest: std::collections::HashMap<i64, i64> = stored
+            .into_iter()
+            .filter_map(|(s, t)| Some((s, t?)))
+            .collect();
+        let (segments, _) = block::segments(&plan.history);
         let mut blocks = Vec::with_capacity(segments.len());
         let mut inserted = 0u64;
         for seg in &segments {
@@ -1372,7 +1393,6 @@ impl Store for SqliteStore {
         )
         .await?;
         tx.commit().await?;
-        let total = plan.history.len() as u64;
         Ok(WriteStats {
             inserted,
             duplicates: total.saturating_sub(inserted),
@@ -1399,26 +1419,38 @@ impl Store for SqliteStore {
         if to <= from || limit == 0 {
             return Ok(out);
         }
-        // Blocks in key order, a page at a time, until the range or the limit is done.
+        // Blocks in key order, a page at a time, until the range or the limit is done; all
+        // pages in one read transaction (one snapshot), so a merge that re-cuts blocks
+        // meanwhile is seen whole or not at all.
+        let mut tx = self.read.begin().await?;
         let mut after = Step::Hour.bucket(from) - 1;
+        let mut newest = i64::MIN;
         let mut points = Vec::new();
         loop {
-            let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
-                "SELECT t0, n, data FROM history_block \
-                 WHERE series = ?1 AND t0 > ?2 AND t0 < ?3 ORDER BY t0 LIMIT 64",
+            let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT t0, t1, n, data FROM history_block \
+                 WHERE series = ?1 AND t0 > ?2 AND t0 < ?3 AND t1 >= ?4 ORDER BY t0 LIMIT 64",
             )
             .bind(series)
             .bind(after)
             .bind(to)
-            .fetch_all(&self.read)
+            .bind(from)
+            .fetch_all(&mut *tx)
             .await?;
             let Some(last) = rows.last() else {
                 return Ok(out);
             };
             after = last.0;
             points.clear();
-            decode_rows(series, &rows, &mut points)?;
+            for (t0, t1, n, data) in &rows {
+                block::decode_into(series, *t0, *t1, *n, data, &mut points)?;
+            }
+            // Blocks never overlap, so times only grow; the check keeps that a promise.
             for &p in points.iter().filter(|p| p.0 >= from && p.0 < to) {
+                if p.0 <= newest {
+                    continue;
+                }
+                newest = p.0;
                 out.push(p);
                 if out.len() == limit {
                     return Ok(out);
@@ -1661,7 +1693,7 @@ mod tests {
              CROSS JOIN rollup_1m AS h \
              WHERE h.series = p.s AND h.bucket >= p.b AND h.bucket < p.b + 3600000 \
              GROUP BY p.s, p.b",
-            "EXPLAIN QUERY PLAN SELECT t0, n, data FROM history_block \
+            "EXPLAIN QUERY PLAN SELECT t0, t1, n, data FROM history_block \
              WHERE series = 1 AND t0 >= 0 AND t0 < 60000 ORDER BY t0",
             "EXPLAIN QUERY PLAN DELETE FROM rollup_1h WHERE (series, bucket) IN \
              (SELECT value->>0, value->>1 FROM json_each('[[1,0]]'))",

@@ -151,6 +151,7 @@ conformance!(
     case_delete_entity_cascades,
     case_concurrent_writes_and_compaction,
     case_late_and_replayed_points_merge,
+    case_writes_to_a_deleted_series_are_dropped,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -1782,4 +1783,47 @@ async fn case_late_and_replayed_points_merge(store: Arc<dyn Store>) {
             assert!((g.avg - w.avg).abs() < 1e-6, "{g:?} vs {w:?}");
         }
     }
+}
+
+/// A writer may still hold the id of a series whose entity was just deleted: what it writes has
+/// nowhere to go and must not come back as orphan history.
+async fn case_writes_to_a_deleted_series_are_dropped(store: Arc<dyn Store>) {
+    ready(&store).await;
+    store.put_region(&region("370323", "沂源县")).await.unwrap();
+    store.put_department(&department("d1")).await.unwrap();
+    store.put_kind(&kind("k1")).await.unwrap();
+    store
+        .insert_entity(&entity("gone-1", "k1", "d1", "370323"))
+        .await
+        .unwrap();
+    let keep = one_series(&store, "keep-1", "m").await;
+    let gone = one_series(&store, "gone-1", "m").await;
+    store
+        .write_batch(&[pt(gone, DAY, 1.0), pt(keep, DAY, 1.0)])
+        .await
+        .unwrap();
+    assert!(store.delete_entity("gone-1").await.unwrap());
+    let stats = store
+        .write_batch(&[pt(gone, DAY + 1000, 2.0), pt(keep, DAY + 1000, 2.0)])
+        .await
+        .unwrap();
+    assert_eq!(
+        stats,
+        WriteStats {
+            inserted: 1,
+            duplicates: 1
+        }
+    );
+    assert_eq!(store.count_history().await.unwrap(), 2);
+    assert!(store
+        .history_raw(gone, 0, DAY * 2, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .list_latest()
+        .await
+        .unwrap()
+        .iter()
+        .all(|l| l.series != gone));
 }

@@ -248,7 +248,8 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
     if let Some(url) = &mqtt_url {
         // The gateway's persistent sessions would keep collecting messages: remove them.
         zhicheng_gateway::mqtt::forget_sessions(&zhicheng_gateway::mqtt::MqttConfig::new(url))
-            .await?;
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(())
 }
