@@ -364,40 +364,76 @@ async fn recompute_minutes(conn: &mut PgConnection, plan: &RollupPlan) -> Result
     Ok(())
 }
 
-/// Merges a segment into the blocks it overlaps: reads and deletes them, and queues the merged
-/// blocks on `out`. Returns how many of the segment's points were new.
-async fn merge_segment(
+/// Merges late segments into the blocks they overlap: reads those blocks (one query for all
+/// segments), deletes the ones that gain points, and queues the merged blocks on `out`.
+/// Returns how many of the segments' points were new. The batch holds the series' row locks,
+/// so no other writer changes these blocks meanwhile.
+async fn merge_segments(
     conn: &mut PgConnection,
-    seg: &Segment,
+    segs: &[&Segment],
     out: &mut Vec<Block>,
 ) -> Result<u64> {
-    // Blocks never span an hour, so those overlapping [first, last] start in this hour. The
-    // batch holds the series' row lock, so no other writer changes them meanwhile.
-    const OVERLAP: &str = "series = $1 AND t0 >= $2 AND t0 <= $3 AND t1 >= $4";
-    let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
-        "SELECT t0, t1, n, data FROM history_block WHERE {OVERLAP} ORDER BY t0"
-    ))
-    .bind(seg.series)
-    .bind(seg.hour)
-    .bind(seg.last())
-    .bind(seg.first())
+    if segs.is_empty() {
+        return Ok(0);
+    }
+    // Blocks never span an hour, so those overlapping [first, last] start in that hour; a
+    // block belongs to at most one segment.
+    let (mut s, mut h, mut last, mut first) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for seg in segs {
+        s.push(seg.series);
+        h.push(seg.hour);
+        last.push(seg.last());
+        first.push(seg.first());
+    }
+    let rows: Vec<(i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT r.i, b.t0, b.t1, b.n, b.data \
+         FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) \
+              WITH ORDINALITY AS r (s, hour, last, first, i) \
+         CROSS JOIN LATERAL (SELECT t0, t1, n, data FROM history_block \
+            WHERE series = r.s AND t0 >= r.hour AND t0 <= r.last AND t1 >= r.first) AS b \
+         ORDER BY r.i, b.t0",
+    )
+    .bind(&s)
+    .bind(&h)
+    .bind(&last)
+    .bind(&first)
     .fetch_all(&mut *conn)
     .await?;
+    let mut inserted = 0;
+    let (mut gone_s, mut gone_t0) = (Vec::new(), Vec::new());
+    let mut next = 0usize;
     let mut stored = Vec::new();
-    for (t0, t1, n, data) in &rows {
-        block::decode_into(seg.series, *t0, *t1, *n, data, &mut stored)?;
+    for (k, seg) in segs.iter().enumerate() {
+        stored.clear();
+        let start = next;
+        // `i` counts from 1.
+        while let Some((i, t0, t1, n, data)) = rows.get(next) {
+            if usize::try_from(*i).ok() != Some(k + 1) {
+                break;
+            }
+            block::decode_into(seg.series, *t0, *t1, *n, data, &mut stored)?;
+            next += 1;
+        }
+        let (merged, new) = block::merge(&stored, &seg.points);
+        // A pure replay changes nothing: no dead rows, blocks left as they are.
+        if new > 0 {
+            for r in &rows[start..next] {
+                gone_s.push(seg.series);
+                gone_t0.push(r.1);
+            }
+            block::blocks_of(seg.series, &merged, out);
+            inserted += new;
+        }
     }
-    let (merged, inserted) = block::merge(&stored, &seg.points);
-    // A pure replay changes nothing: no dead rows, blocks left as they are.
-    if inserted > 0 {
-        sqlx::query(&format!("DELETE FROM history_block WHERE {OVERLAP}"))
-            .bind(seg.series)
-            .bind(seg.hour)
-            .bind(seg.last())
-            .bind(seg.first())
-            .execute(&mut *conn)
-            .await?;
-        block::blocks_of(seg.series, &merged, out);
+    if !gone_s.is_empty() {
+        sqlx::query(
+            "DELETE FROM history_block AS h USING UNNEST($1::bigint[], $2::bigint[]) AS g (s, t0) \
+             WHERE h.series = g.s AND h.t0 = g.t0",
+        )
+        .bind(&gone_s)
+        .bind(&gone_t0)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(inserted)
 }
@@ -1315,16 +1351,16 @@ impl Store for PgStore {
                 .collect();
         let mut blocks = Vec::with_capacity(segments.len());
         let mut inserted = 0u64;
-        for seg in &segments {
-            // Later than everything stored for the series: nothing to merge with (the common
-            // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
-            if newest.get(&seg.series).is_none_or(|&t| seg.first() > t) {
-                inserted += seg.points.len() as u64;
-                block::blocks_of(seg.series, &seg.points, &mut blocks);
-            } else {
-                inserted += merge_segment(&mut tx, seg, &mut blocks).await?;
-            }
+        // Later than everything stored for the series: nothing to merge with (the common
+        // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
+        let (append, late): (Vec<&Segment>, Vec<&Segment>) = segments
+            .iter()
+            .partition(|seg| newest.get(&seg.series).is_none_or(|&t| seg.first() > t));
+        for seg in append {
+            inserted += seg.points.len() as u64;
+            block::blocks_of(seg.series, &seg.points, &mut blocks);
         }
+        inserted += merge_segments(&mut tx, &late, &mut blocks).await?;
         insert_blocks(&mut tx, &blocks).await?;
         sqlx::query(
             "INSERT INTO latest (series, ts, value) \

@@ -333,13 +333,19 @@ async fn stored_newest(
     conn: &mut SqliteConnection,
     series: &[i64],
 ) -> Result<std::collections::HashMap<i64, Option<i64>>> {
-    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
-        "SELECT s.id, l.ts FROM series AS s LEFT JOIN latest AS l ON l.series = s.id \
+    // One row of JSON rather than a row per series: sqlx hands each result row from SQLite's
+    // thread to ours separately, and with one reading per series (many small requests) those
+    // hand-overs cost more than the query.
+    let json: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(s.id, l.ts)) \
+         FROM series AS s LEFT JOIN latest AS l ON l.series = s.id \
          WHERE s.id IN (SELECT value FROM json_each(?1))",
     )
     .bind(serde_json::to_string(series).unwrap_or_else(|_| "[]".into()))
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
+    let rows: Vec<(i64, Option<i64>)> = serde_json::from_str(&json)
+        .map_err(|e| Error::Corrupt(format!("newest times of a batch's series: {e}")))?;
     Ok(rows.into_iter().collect())
 }
 
@@ -355,36 +361,59 @@ fn decode_rows(
     Ok(())
 }
 
-/// Merges a segment into the blocks it overlaps: reads and deletes them, and queues the merged
-/// blocks on `out`. Returns how many of the segment's points were new.
-async fn merge_segment(
+/// Merges late segments into the blocks they overlap: reads those blocks (one query for all
+/// segments), deletes the ones that gain points, and queues the merged blocks on `out`.
+/// Returns how many of the segments' points were new.
+async fn merge_segments(
     conn: &mut SqliteConnection,
-    seg: &Segment,
+    segs: &[&Segment],
     out: &mut Vec<Block>,
 ) -> Result<u64> {
-    // Blocks never span an hour, so those overlapping [first, last] start in this hour.
-    const OVERLAP: &str = "series = ?1 AND t0 >= ?2 AND t0 <= ?3 AND t1 >= ?4";
-    let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
-        "SELECT t0, t1, n, data FROM history_block WHERE {OVERLAP} ORDER BY t0"
-    ))
-    .bind(seg.series)
-    .bind(seg.hour)
-    .bind(seg.last())
-    .bind(seg.first())
+    if segs.is_empty() {
+        return Ok(0);
+    }
+    // Blocks never span an hour, so those overlapping [first, last] start in that hour; a
+    // block belongs to at most one segment.
+    let keys: Vec<[i64; 4]> = segs
+        .iter()
+        .map(|s| [s.series, s.hour, s.last(), s.first()])
+        .collect();
+    let rows: Vec<(i64, i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT j.key, h.id, h.t0, h.t1, h.n, h.data \
+         FROM json_each(?1) AS j CROSS JOIN history_block AS h \
+         WHERE h.series = j.value->>0 AND h.t0 >= j.value->>1 AND h.t0 <= j.value->>2 \
+           AND h.t1 >= j.value->>3 \
+         ORDER BY j.key, h.t0",
+    )
+    .bind(serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into()))
     .fetch_all(&mut *conn)
     .await?;
+    let mut inserted = 0;
+    let mut gone: Vec<i64> = Vec::new();
+    let mut next = 0usize;
     let mut stored = Vec::new();
-    decode_rows(seg.series, &rows, &mut stored)?;
-    let (merged, inserted) = block::merge(&stored, &seg.points);
-    if inserted > 0 {
-        sqlx::query(&format!("DELETE FROM history_block WHERE {OVERLAP}"))
-            .bind(seg.series)
-            .bind(seg.hour)
-            .bind(seg.last())
-            .bind(seg.first())
+    for (k, seg) in segs.iter().enumerate() {
+        stored.clear();
+        let first = next;
+        while let Some((key, _, t0, t1, n, data)) = rows.get(next) {
+            if usize::try_from(*key).ok() != Some(k) {
+                break;
+            }
+            block::decode_into(seg.series, *t0, *t1, *n, data, &mut stored)?;
+            next += 1;
+        }
+        let (merged, new) = block::merge(&stored, &seg.points);
+        if new > 0 {
+            gone.extend(rows[first..next].iter().map(|r| r.1));
+            block::blocks_of(seg.series, &merged, out);
+            inserted += new;
+        }
+    }
+    if !gone.is_empty() {
+        sqlx::query("DELETE FROM history_block WHERE id IN (SELECT value FROM json_each(?1))")
+            .bind(serde_json::to_string(&gone).unwrap_or_else(|_| "[]".into()))
             .execute(&mut *conn)
             .await?;
-        block::blocks_of(seg.series, &merged, out);
     }
     Ok(inserted)
 }
@@ -1353,16 +1382,16 @@ impl Store for SqliteStore {
         let (segments, _) = block::segments(&plan.history);
         let mut blocks = Vec::with_capacity(segments.len());
         let mut inserted = 0u64;
-        for seg in &segments {
-            // Later than everything stored for the series: nothing to merge with (the common
-            // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
-            if newest.get(&seg.series).is_none_or(|&t| seg.first() > t) {
-                inserted += seg.points.len() as u64;
-                block::blocks_of(seg.series, &seg.points, &mut blocks);
-            } else {
-                inserted += merge_segment(&mut tx, seg, &mut blocks).await?;
-            }
+        // Later than everything stored for the series: nothing to merge with (the common
+        // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
+        let (append, late): (Vec<&Segment>, Vec<&Segment>) = segments
+            .iter()
+            .partition(|seg| newest.get(&seg.series).is_none_or(|&t| seg.first() > t));
+        for seg in append {
+            inserted += seg.points.len() as u64;
+            block::blocks_of(seg.series, &seg.points, &mut blocks);
         }
+        inserted += merge_segments(&mut tx, &late, &mut blocks).await?;
         insert_blocks(&mut tx, &blocks).await?;
         let l = &plan.latest;
         insert_rows(
