@@ -73,7 +73,10 @@ proptest! {
         prop_assert!(r * den >= num && (r - 1) * den < num);
     }
 
-    /// The daily AQI is non-decreasing in each concentration.
+    /// The daily AQI is non-decreasing in each concentration, for consistent data: the day's
+    /// highest 1-h ozone is never below its highest 8-h mean. (The 2012 edition rates ozone
+    /// above 800 µg/m³ (8 h) by its 1-h value instead, so a made-up day with 8 h = 801 and
+    /// 1 h = 0 would rate lower than one with 8 h = 201; that is the standard, not a defect.)
     #[test]
     fn daily_aqi_monotonic(
         e in edition(),
@@ -88,7 +91,7 @@ proptest! {
             pm10: Decimal::from_int(v[3] / 5).into(),
             pm25: Decimal::from_int(v[4] / 6).into(),
             o3_8h: Decimal::from_int(v[5]).into(),
-            o3_1h: Decimal::from_int(v[6] / 2).into(),
+            o3_1h: Decimal::from_int(v[5].max(v[6] / 2)).into(),
         };
         let mut more = base.clone();
         more[which] += bump;

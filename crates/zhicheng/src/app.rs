@@ -135,17 +135,8 @@ impl App {
                 })
                 .await
         });
-        let mqtt = match &cfg.mqtt.url {
-            Some(url) => {
-                let mcfg = zhicheng_gateway::mqtt::MqttConfig {
-                    url: url.clone(),
-                    topic: cfg.mqtt.topic.clone(),
-                    username: cfg.mqtt.username.clone(),
-                    password: cfg
-                        .mqtt
-                        .password()
-                        .map_err(|e| anyhow::anyhow!(e.render("config")))?,
-                };
+        let mqtt = match mqtt_config(cfg)? {
+            Some(mcfg) => {
                 let e = engine.clone();
                 let rx = stop_rx.clone();
                 Some(tokio::spawn(async move {
@@ -208,4 +199,20 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The MQTT gateway's settings from the configuration (`None` without `mqtt.url`).
+pub fn mqtt_config(cfg: &Config) -> anyhow::Result<Option<zhicheng_gateway::mqtt::MqttConfig>> {
+    let Some(url) = &cfg.mqtt.url else {
+        return Ok(None);
+    };
+    Ok(Some(zhicheng_gateway::mqtt::MqttConfig {
+        url: url.clone(),
+        topic: cfg.mqtt.topic.clone(),
+        username: cfg.mqtt.username.clone(),
+        password: cfg
+            .mqtt
+            .password()
+            .map_err(|e| anyhow::anyhow!(e.render("config")))?,
+    }))
 }

@@ -68,17 +68,33 @@ enum Cmd {
     },
     /// Manage users.
     User {
-        /// Configuration file.
-        #[arg(long, short)]
+        /// Configuration file (before or after the subcommand).
+        #[arg(long, short, global = true)]
         config: Option<PathBuf>,
         #[command(subcommand)]
         cmd: UserCmd,
+    },
+    /// The MQTT gateway's broker sessions.
+    Mqtt {
+        /// Configuration file (before or after the subcommand).
+        #[arg(long, short, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        cmd: MqttCmd,
     },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
         cmd: bench::BenchCmd,
     },
+}
+
+#[derive(Subcommand)]
+enum MqttCmd {
+    /// Remove the gateway's persistent sessions (all `connections` of `mqtt.url`) from the
+    /// broker, which otherwise keeps queueing messages for them. Run it with the server stopped,
+    /// for a node being retired or a `connections` setting being changed (with the old value).
+    ForgetSessions,
 }
 
 #[derive(Subcommand)]
@@ -220,6 +236,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let r = user_cmd(&engine, cmd).await;
             engine.shutdown().await;
             r
+        }
+        Cmd::Mqtt {
+            config,
+            cmd: MqttCmd::ForgetSessions,
+        } => {
+            let cfg = load_config(config.as_deref())?;
+            let mcfg = app::mqtt_config(&cfg)?.context("mqtt.url is not set")?;
+            zhicheng_gateway::mqtt::forget_sessions(&mcfg)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("removed the MQTT sessions of {}", app::redact(&mcfg.url));
+            Ok(())
         }
         Cmd::Bench { cmd } => bench::run(cmd).await,
     }

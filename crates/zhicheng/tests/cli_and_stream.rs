@@ -205,3 +205,94 @@ async fn a_stream_client_that_stops_reading_is_dropped_and_never_slows_ingestion
     reader.abort();
     drop(slow);
 }
+
+/// `zhicheng mqtt forget-sessions` removes every session of a shared-subscription gateway, so
+/// the broker stops keeping messages for them.
+#[tokio::test]
+async fn mqtt_forget_sessions_removes_the_gateways_sessions() {
+    let Ok(broker) = std::env::var("ZHICHENG_TEST_MQTT_URL") else {
+        eprintln!("skipping: ZHICHENG_TEST_MQTT_URL not set");
+        return;
+    };
+    let broker = broker.trim_end_matches('/').to_string();
+    let hp = broker
+        .trim_start_matches("mqtt://")
+        .trim_start_matches("tcp://");
+    let (host, port) = hp
+        .rsplit_once(':')
+        .map(|(h, p)| (h.to_string(), p.parse::<u16>().unwrap()))
+        .unwrap_or((hp.to_string(), 1883));
+    let id = format!("zc-forget-{}", std::process::id());
+    // What a gateway with two connections leaves behind: two persistent sessions.
+    let session = |client_id: String, clean: bool| {
+        let mut o = rumqttc::MqttOptions::new(client_id, host.clone(), port);
+        o.set_clean_session(clean);
+        rumqttc::AsyncClient::new(o, 10)
+    };
+    let connack = |mut events: rumqttc::EventLoop| async move {
+        loop {
+            if let rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(a)) =
+                events.poll().await.expect("broker")
+            {
+                return (a.session_present, events);
+            }
+        }
+    };
+    for i in 0..2 {
+        let (client, events) = session(format!("{id}-{i}"), false);
+        client
+            .subscribe(
+                "$share/zhicheng/zc-forget/+/telemetry",
+                rumqttc::QoS::AtLeastOnce,
+            )
+            .await
+            .unwrap();
+        let (_, mut events) = connack(events).await;
+        loop {
+            if let rumqttc::Event::Incoming(rumqttc::Packet::SubAck(_)) =
+                events.poll().await.unwrap()
+            {
+                break;
+            }
+        }
+        client.disconnect().await.unwrap();
+        let _ = events.poll().await;
+        // The broker kept it (so the check below can fail).
+        let (client, events) = session(format!("{id}-{i}"), false);
+        let (present, mut events) = connack(events).await;
+        assert!(present, "the broker did not keep session {id}-{i}");
+        client.disconnect().await.unwrap();
+        let _ = events.poll().await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("zhicheng.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n[mqtt]\nurl = \"{broker}?client_id={id}&connections=2\"\n",
+            dir.path().display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = zhicheng(&[
+        "mqtt",
+        "forget-sessions",
+        "--config",
+        &config.display().to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for i in 0..2 {
+        // Reconnecting without a clean session: the broker says whether it still had one.
+        let (client, events) = session(format!("{id}-{i}"), false);
+        let (present, _) = connack(events).await;
+        assert!(!present, "session {id}-{i} is still there");
+        // Leave nothing behind.
+        drop(client);
+        let (_, events) = session(format!("{id}-{i}"), true);
+        let _ = connack(events).await;
+    }
+}
