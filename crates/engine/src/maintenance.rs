@@ -20,7 +20,10 @@ pub(crate) async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
             _ = compact.tick() => {
                 // Fold in slices so that a large backlog never holds the writer's lock for long.
                 loop {
-                    match engine.inner.store.compact_rollups(1_000).await {
+                    // Closed minutes only (those that ended a minute ago or more): an open one
+                    // would be recomputed at every pass; reads fold it when they need it.
+                    let before = zhicheng_model::Step::Minute.bucket(now_ms()) - 60_000;
+                    match engine.inner.store.compact_rollups_before(1_000, before).await {
                         Ok(n) if n >= 1_000 && !*stop.borrow() => continue,
                         Ok(_) => break,
                         Err(e) => { tracing::warn!(error = %e, "roll-up compaction failed"); break }

@@ -345,6 +345,12 @@ pub trait Store: Send + Sync + 'static {
     /// each minute is recomputed from raw history, its hour from minutes, its day from hours.
     /// Returns how many were taken (0 when nothing is dirty).
     async fn compact_rollups(&self, max: usize) -> Result<usize>;
+    /// As [`Store::compact_rollups`], but only minutes that start before `before` (epoch ms).
+    ///
+    /// Why: background upkeep folds closed minutes only. A minute still receiving readings
+    /// would otherwise be recomputed from all its raw points at every pass; roll-up queries fold
+    /// whatever is dirty in their range first, so their answers stay complete.
+    async fn compact_rollups_before(&self, max: usize, before: i64) -> Result<usize>;
     /// Deletes raw history older than `cutoff_ms` for entities of `kind`; returns the raw rows
     /// removed. The cutoff is rounded down to its minute; pending roll-ups are folded first;
     /// 1m roll-ups go for the whole hours before the cutoff; 1h and 1d roll-ups are kept.

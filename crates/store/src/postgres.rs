@@ -94,7 +94,12 @@ impl PgStore {
 
     /// Compacts, in one transaction, up to `max` dirty minutes: all of them, or those of one
     /// series in `[lo, hi)`. Returns how many dirty rows were consumed.
-    async fn compact(&self, scope: Option<(i64, i64, i64)>, max: usize) -> Result<usize> {
+    async fn compact(
+        &self,
+        scope: Option<(i64, i64, i64)>,
+        max: usize,
+        before: i64,
+    ) -> Result<usize> {
         if max == 0 {
             return Ok(0);
         }
@@ -110,11 +115,12 @@ impl PgStore {
             None => {
                 sqlx::query_as(
                     "DELETE FROM rollup_dirty WHERE (series, bucket) IN \
-                     (SELECT series, bucket FROM rollup_dirty ORDER BY series, bucket \
-                      LIMIT $1 FOR UPDATE) \
+                     (SELECT series, bucket FROM rollup_dirty WHERE bucket < $2 \
+                      ORDER BY series, bucket LIMIT $1 FOR UPDATE) \
                      RETURNING series, bucket",
                 )
                 .bind(limit)
+                .bind(before)
                 .fetch_all(&mut *tx)
                 .await?
             }
@@ -218,7 +224,11 @@ impl PgStore {
 
     /// Compacts every dirty minute of `series` in `[lo, hi)`, a chunk per transaction.
     async fn compact_range(&self, series: i64, lo: i64, hi: i64) -> Result<()> {
-        while self.compact(Some((series, lo, hi)), COMPACT_CHUNK).await? == COMPACT_CHUNK {}
+        while self
+            .compact(Some((series, lo, hi)), COMPACT_CHUNK, i64::MAX)
+            .await?
+            == COMPACT_CHUNK
+        {}
         Ok(())
     }
 }
@@ -1494,7 +1504,11 @@ impl Store for PgStore {
     }
 
     async fn compact_rollups(&self, max: usize) -> Result<usize> {
-        self.compact(None, max).await
+        self.compact(None, max, i64::MAX).await
+    }
+
+    async fn compact_rollups_before(&self, max: usize, before: i64) -> Result<usize> {
+        self.compact(None, max, before).await
     }
 
     async fn apply_retention(&self, kind: &str, cutoff_ms: i64) -> Result<u64> {

@@ -162,9 +162,15 @@ impl SqliteStore {
         .await?)
     }
 
-    /// Compacts, in one transaction, up to `max` dirty minutes: all of them, or those of one
-    /// series in `[lo, hi)`. Returns how many dirty rows were consumed.
-    async fn compact(&self, scope: Option<(i64, i64, i64)>, max: usize) -> Result<usize> {
+    /// Compacts, in one transaction, up to `max` dirty minutes: those starting before `before`
+    /// (`scope` None), or those of one series in `[lo, hi)`. Returns how many dirty rows were
+    /// consumed.
+    async fn compact(
+        &self,
+        scope: Option<(i64, i64, i64)>,
+        max: usize,
+        before: i64,
+    ) -> Result<usize> {
         if max == 0 {
             return Ok(0);
         }
@@ -175,9 +181,10 @@ impl SqliteStore {
                 sqlx::query_as(
                     "SELECT d.series, d.bucket, s.retained_before, s.id IS NOT NULL \
                      FROM rollup_dirty AS d LEFT JOIN series AS s ON s.id = d.series \
-                     ORDER BY d.series, d.bucket LIMIT ?1",
+                     WHERE d.bucket < ?2 ORDER BY d.series, d.bucket LIMIT ?1",
                 )
                 .bind(limit)
+                .bind(before)
                 .fetch_all(&mut *tx)
                 .await?
             }
@@ -196,18 +203,21 @@ impl SqliteStore {
                 .await?
             }
         };
-        let Some(&(last_series, last_bucket, _, _)) = rows.last() else {
+        let Some(&(_, last_bucket, _, _)) = rows.last() else {
             return Ok(0);
         };
-        // Why a key range and not the list: the rows taken are exactly the first ones in key
-        // order, and nobody else writes while we hold the only write connection.
+        // Nobody else writes while we hold the only write connection, so the rows read are
+        // the rows deleted.
         match scope {
             None => {
-                sqlx::query("DELETE FROM rollup_dirty WHERE (series, bucket) <= (?1, ?2)")
-                    .bind(last_series)
-                    .bind(last_bucket)
-                    .execute(&mut *tx)
-                    .await?;
+                let taken: Vec<(i64, i64)> = rows.iter().map(|r| (r.0, r.1)).collect();
+                sqlx::query(
+                    "DELETE FROM rollup_dirty WHERE (series, bucket) IN \
+                     (SELECT value->>0, value->>1 FROM json_each(?1))",
+                )
+                .bind(pairs_json(&taken))
+                .execute(&mut *tx)
+                .await?;
             }
             Some((series, lo, _)) => {
                 sqlx::query(
@@ -276,7 +286,11 @@ impl SqliteStore {
 
     /// Compacts every dirty minute of `series` in `[lo, hi)`, a chunk per transaction.
     async fn compact_range(&self, series: i64, lo: i64, hi: i64) -> Result<()> {
-        while self.compact(Some((series, lo, hi)), COMPACT_CHUNK).await? == COMPACT_CHUNK {}
+        while self
+            .compact(Some((series, lo, hi)), COMPACT_CHUNK, i64::MAX)
+            .await?
+            == COMPACT_CHUNK
+        {}
         Ok(())
     }
 }
@@ -1525,7 +1539,11 @@ impl Store for SqliteStore {
     }
 
     async fn compact_rollups(&self, max: usize) -> Result<usize> {
-        self.compact(None, max).await
+        self.compact(None, max, i64::MAX).await
+    }
+
+    async fn compact_rollups_before(&self, max: usize, before: i64) -> Result<usize> {
+        self.compact(None, max, before).await
     }
 
     async fn apply_retention(&self, kind: &str, cutoff_ms: i64) -> Result<u64> {

@@ -1396,7 +1396,19 @@ async fn case_compact_rollups_counts(store: Arc<dyn Store>) {
     let batch: Vec<Point> = (0..60).map(|i| pt(s, DAY + i * 30_000, i as f64)).collect();
     store.write_batch(&batch).await.unwrap();
     assert_eq!(store.compact_rollups(0).await.unwrap(), 0);
-    assert_eq!(store.compact_rollups(25).await.unwrap(), 25);
+    // Only minutes that start before the bound: none, then the first ten.
+    assert_eq!(
+        store.compact_rollups_before(100, i64::MIN).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .compact_rollups_before(100, DAY + 10 * MIN)
+            .await
+            .unwrap(),
+        10
+    );
+    assert_eq!(store.compact_rollups(15).await.unwrap(), 15);
     assert_eq!(store.compact_rollups(25).await.unwrap(), 5);
     assert_eq!(store.compact_rollups(25).await.unwrap(), 0);
     let h = store
