@@ -80,8 +80,25 @@ pub(crate) fn encode(points: &[(i64, f64)]) -> Vec<u8> {
 }
 
 /// Decodes a block's points onto `out`. A block that does not hold exactly `n` well-formed,
-/// strictly increasing points from `t0` to `t1` within one hour is [`Error::Corrupt`].
+/// strictly increasing points from `t0` to `t1` within one hour is [`Error::Corrupt`], and then
+/// `out` is left as it was.
 pub(crate) fn decode_into(
+    series: i64,
+    t0: i64,
+    t1: i64,
+    n: i64,
+    data: &[u8],
+    out: &mut Vec<(i64, f64)>,
+) -> Result<()> {
+    let before = out.len();
+    let r = decode_unchecked(series, t0, t1, n, data, out);
+    if r.is_err() {
+        out.truncate(before);
+    }
+    r
+}
+
+fn decode_unchecked(
     series: i64,
     t0: i64,
     t1: i64,
@@ -320,6 +337,10 @@ mod tests {
         let data = encode(&[(10, 1.0), (20, 2.0)]);
         let mut out = Vec::new();
         assert!(decode_into(1, 10, 20, 2, &data, &mut out).is_ok());
+        // A failure half-way leaves what was decoded before untouched.
+        let before = out.clone();
+        assert!(decode_into(1, 10, 21, 2, &data, &mut out).is_err());
+        assert_eq!(out, before);
         assert!(
             decode_into(1, 10, 20, 3, &data, &mut out).is_err(),
             "count too big"

@@ -337,7 +337,7 @@ async fn recompute_minutes(conn: &mut PgConnection, plan: &RollupPlan) -> Result
             if usize::try_from(*i).ok() != Some(k + 1) {
                 break;
             }
-            block::decode_into(run.series, *t0, *t1, *n, data, &mut points)?;
+            decode_for_reading(run.series, *t0, *t1, *n, data, &mut points);
             next += 1;
         }
         for (bucket, min, max, sum, count) in block::minute_rollups(&points, &run.minutes) {
@@ -413,20 +413,28 @@ async fn merge_segments(
     let (mut gone_s, mut gone_t0) = (Vec::new(), Vec::new());
     let mut next = 0usize;
     let mut stored = Vec::new();
+    let mut bad: Vec<(i64, i64, String)> = Vec::new();
     for (k, seg) in segs.iter().enumerate() {
         stored.clear();
         let start = next;
+        let mut seg_bad = false;
         // `i` counts from 1.
         while let Some((i, t0, t1, n, data)) = rows.get(next) {
             if usize::try_from(*i).ok() != Some(k + 1) {
                 break;
             }
-            block::decode_into(seg.series, *t0, *t1, *n, data, &mut stored)?;
+            // A block that cannot be read must not block the readings arriving now: it goes
+            // to quarantine with its bytes, and the merge goes on without it.
+            if let Err(e) = block::decode_into(seg.series, *t0, *t1, *n, data, &mut stored) {
+                tracing::error!(series = seg.series, t0, error = %e, "history block quarantined");
+                bad.push((seg.series, *t0, e.to_string()));
+                seg_bad = true;
+            }
             next += 1;
         }
         let (merged, new) = block::merge(&stored, &seg.points);
         // A pure replay changes nothing: no dead rows, blocks left as they are.
-        if new > 0 {
+        if new > 0 || seg_bad {
             for r in &rows[start..next] {
                 gone_s.push(seg.series);
                 gone_t0.push(r.1);
@@ -435,6 +443,7 @@ async fn merge_segments(
             inserted += new;
         }
     }
+    quarantine(conn, &bad).await?;
     if !gone_s.is_empty() {
         sqlx::query(
             "DELETE FROM history_block AS h USING UNNEST($1::bigint[], $2::bigint[]) AS g (s, t0) \
@@ -446,6 +455,43 @@ async fn merge_segments(
         .await?;
     }
     Ok(inserted)
+}
+
+/// Decodes a block for reading; one that cannot be decoded is skipped with an error in the log,
+/// so a read or a roll-up shows what is readable (a write that meets it quarantines it).
+fn decode_for_reading(
+    series: i64,
+    t0: i64,
+    t1: i64,
+    n: i64,
+    data: &[u8],
+    out: &mut Vec<(i64, f64)>,
+) {
+    if let Err(e) = block::decode_into(series, t0, t1, n, data, out) {
+        tracing::error!(series, t0, error = %e, "history block skipped: it cannot be decoded");
+    }
+}
+
+/// Copies blocks (by series and t0) with the reason into `history_quarantine`; the caller
+/// deletes them.
+async fn quarantine(conn: &mut PgConnection, bad: &[(i64, i64, String)]) -> Result<()> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    for (series, t0, reason) in bad {
+        sqlx::query(
+            "INSERT INTO history_quarantine (series, t0, t1, n, data, reason, ts) \
+             SELECT series, t0, t1, n, data, $3, $4 FROM history_block \
+             WHERE series = $1 AND t0 = $2",
+        )
+        .bind(series)
+        .bind(t0)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Inserts blocks (their keys are free: new, or deleted by a merge or trim).
@@ -489,19 +535,27 @@ async fn retain_blocks(conn: &mut PgConnection, series: i64, horizon: i64) -> Re
     .await?;
     // What is left before the horizon straddles it (blocks never overlap, so at most one).
     let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
-        "DELETE FROM history_block WHERE series = $1 AND t0 < $2 RETURNING t0, t1, n, data",
+        "SELECT t0, t1, n, data FROM history_block WHERE series = $1 AND t0 < $2 ORDER BY t0",
     )
     .bind(series)
     .bind(horizon)
     .fetch_all(&mut *conn)
     .await?;
     let mut removed = count(whole)?;
-    let mut rows = rows;
-    rows.sort_by_key(|r| r.0);
     let mut points = Vec::new();
+    let mut bad = Vec::new();
     for (t0, t1, n, data) in &rows {
-        block::decode_into(series, *t0, *t1, *n, data, &mut points)?;
+        if let Err(e) = block::decode_into(series, *t0, *t1, *n, data, &mut points) {
+            tracing::error!(series, t0, error = %e, "history block quarantined");
+            bad.push((series, *t0, e.to_string()));
+        }
     }
+    quarantine(conn, &bad).await?;
+    sqlx::query("DELETE FROM history_block WHERE series = $1 AND t0 < $2")
+        .bind(series)
+        .bind(horizon)
+        .execute(&mut *conn)
+        .await?;
     let keep = points.partition_point(|p| p.0 < horizon);
     removed += keep as u64;
     let mut blocks = Vec::new();
@@ -1452,7 +1506,7 @@ impl Store for PgStore {
             after = last.0;
             points.clear();
             for (t0, t1, n, data) in &rows {
-                block::decode_into(series, *t0, *t1, *n, data, &mut points)?;
+                decode_for_reading(series, *t0, *t1, *n, data, &mut points);
             }
             // Blocks never overlap, so times only grow; the check keeps that a promise.
             for &p in points.iter().filter(|p| p.0 >= from && p.0 < to) {

@@ -363,16 +363,15 @@ async fn stored_newest(
     Ok(rows.into_iter().collect())
 }
 
-/// Decodes `(t0, n, data)` rows of one series onto `out`.
-fn decode_rows(
-    series: i64,
-    rows: &[(i64, i64, i64, Vec<u8>)],
-    out: &mut Vec<(i64, f64)>,
-) -> Result<()> {
+/// Decodes `(t0, t1, n, data)` rows of one series onto `out`, for reading. A block that cannot
+/// be decoded is skipped with an error in the log: a read or a roll-up shows what is readable
+/// rather than failing (a write that meets it moves it to `history_quarantine`).
+fn decode_rows(series: i64, rows: &[(i64, i64, i64, Vec<u8>)], out: &mut Vec<(i64, f64)>) {
     for (t0, t1, n, data) in rows {
-        block::decode_into(series, *t0, *t1, *n, data, out)?;
+        if let Err(e) = block::decode_into(series, *t0, *t1, *n, data, out) {
+            tracing::error!(series, t0, error = %e, "history block skipped: it cannot be decoded");
+        }
     }
-    Ok(())
 }
 
 /// Merges late segments into the blocks they overlap: reads those blocks (one query for all
@@ -404,25 +403,34 @@ async fn merge_segments(
     .await?;
     let mut inserted = 0;
     let mut gone: Vec<i64> = Vec::new();
+    let mut bad: Vec<(i64, String)> = Vec::new();
     let mut next = 0usize;
     let mut stored = Vec::new();
     for (k, seg) in segs.iter().enumerate() {
         stored.clear();
         let first = next;
-        while let Some((key, _, t0, t1, n, data)) = rows.get(next) {
+        let mut seg_bad = false;
+        while let Some((key, id, t0, t1, n, data)) = rows.get(next) {
             if usize::try_from(*key).ok() != Some(k) {
                 break;
             }
-            block::decode_into(seg.series, *t0, *t1, *n, data, &mut stored)?;
+            // A block that cannot be read must not block the readings arriving now: it goes
+            // to quarantine with its bytes, and the merge goes on without it.
+            if let Err(e) = block::decode_into(seg.series, *t0, *t1, *n, data, &mut stored) {
+                tracing::error!(series = seg.series, t0, error = %e, "history block quarantined");
+                bad.push((*id, e.to_string()));
+                seg_bad = true;
+            }
             next += 1;
         }
         let (merged, new) = block::merge(&stored, &seg.points);
-        if new > 0 {
+        if new > 0 || seg_bad {
             gone.extend(rows[first..next].iter().map(|r| r.1));
             block::blocks_of(seg.series, &merged, out);
             inserted += new;
         }
     }
+    quarantine(conn, &bad).await?;
     if !gone.is_empty() {
         sqlx::query("DELETE FROM history_block WHERE id IN (SELECT value FROM json_each(?1))")
             .bind(serde_json::to_string(&gone).unwrap_or_else(|_| "[]".into()))
@@ -430,6 +438,25 @@ async fn merge_segments(
             .await?;
     }
     Ok(inserted)
+}
+
+/// Copies blocks (by id) with the reason into `history_quarantine`; the caller deletes them.
+async fn quarantine(conn: &mut SqliteConnection, bad: &[(i64, String)]) -> Result<()> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    for (id, reason) in bad {
+        sqlx::query(
+            "INSERT INTO history_quarantine (series, t0, t1, n, data, reason, ts) \
+             SELECT series, t0, t1, n, data, ?2, ?3 FROM history_block WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Inserts blocks (their keys are free: new, or deleted by a merge or trim).
@@ -469,8 +496,8 @@ async fn retain_blocks(conn: &mut SqliteConnection, series: i64, horizon: i64) -
         .execute(&mut *conn)
         .await?;
     // What is left before the horizon straddles it (blocks never overlap, so at most one).
-    let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT t0, t1, n, data FROM history_block WHERE series = ?1 AND t0 < ?2 ORDER BY t0",
+    let rows: Vec<(i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT id, t0, t1, n, data FROM history_block WHERE series = ?1 AND t0 < ?2 ORDER BY t0",
     )
     .bind(series)
     .bind(horizon)
@@ -478,7 +505,14 @@ async fn retain_blocks(conn: &mut SqliteConnection, series: i64, horizon: i64) -
     .await?;
     let mut removed = count(whole)?;
     let mut points = Vec::new();
-    decode_rows(series, &rows, &mut points)?;
+    let mut bad = Vec::new();
+    for (id, t0, t1, n, data) in &rows {
+        if let Err(e) = block::decode_into(series, *t0, *t1, *n, data, &mut points) {
+            tracing::error!(series, t0, error = %e, "history block quarantined");
+            bad.push((*id, e.to_string()));
+        }
+    }
+    quarantine(conn, &bad).await?;
     if !rows.is_empty() {
         sqlx::query("DELETE FROM history_block WHERE series = ?1 AND t0 < ?2")
             .bind(series)
@@ -551,7 +585,7 @@ async fn recompute(conn: &mut SqliteConnection, plan: &RollupPlan) -> Result<()>
         .fetch_all(&mut *conn)
         .await?;
         points.clear();
-        decode_rows(run.series, &blocks, &mut points)?;
+        decode_rows(run.series, &blocks, &mut points);
         rows.extend(
             block::minute_rollups(&points, &run.minutes)
                 .into_iter()
@@ -1485,9 +1519,7 @@ impl Store for SqliteStore {
             };
             after = last.0;
             points.clear();
-            for (t0, t1, n, data) in &rows {
-                block::decode_into(series, *t0, *t1, *n, data, &mut points)?;
-            }
+            decode_rows(series, &rows, &mut points);
             // Blocks never overlap, so times only grow; the check keeps that a promise.
             for &p in points.iter().filter(|p| p.0 >= from && p.0 < to) {
                 if p.0 <= newest {

@@ -286,9 +286,9 @@ const HOUR: i64 = 3_600_000;
 async fn case_migrations(store: Arc<dyn Store>) {
     let before = store.migration_status().await.expect("status before");
     assert!(before.applied.is_empty());
-    assert_eq!(before.pending, vec![1, 2]);
+    assert_eq!(before.pending, vec![1, 2, 3]);
     let after = store.migrate().await.expect("migrate");
-    assert_eq!(after.applied, vec![1, 2]);
+    assert_eq!(after.applied, vec![1, 2, 3]);
     assert!(after.pending.is_empty());
     // Re-running is a no-op.
     assert_eq!(store.migrate().await.expect("migrate again"), after);
@@ -1838,4 +1838,123 @@ async fn case_writes_to_a_deleted_series_are_dropped(store: Arc<dyn Store>) {
         .unwrap()
         .iter()
         .all(|l| l.series != gone));
+}
+
+// ---------------------------------------------------------------- corrupt blocks
+
+/// Raw SQL on the store's database, to damage a block as a disk or a bug might.
+enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Pg(sqlx::PgPool),
+}
+
+impl Raw {
+    async fn exec(&self, sql: &str) {
+        match self {
+            Raw::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            Raw::Pg(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        }
+        .expect("raw SQL");
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        match self {
+            Raw::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+            Raw::Pg(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        }
+        .expect("raw count")
+    }
+}
+
+/// A block that cannot be decoded is skipped by reads and roll-ups, and moved to
+/// `history_quarantine` by the first write that must merge into it; the write goes on.
+async fn corrupt_block_is_quarantined(store: Arc<dyn Store>, raw: Raw) {
+    ready(&store).await;
+    let s = one_series(&store, "bad-1", "m").await;
+    store
+        .write_batch(&[
+            pt(s, DAY, 1.0),
+            pt(s, DAY + 1000, 2.0),
+            pt(s, DAY + 2000, 3.0),
+        ])
+        .await
+        .unwrap();
+    store
+        .write_batch(&[pt(s, DAY + 10_000, 4.0)])
+        .await
+        .unwrap();
+    // A wrong point count: the block no longer decodes.
+    raw.exec(&format!(
+        "UPDATE history_block SET n = n + 1 WHERE series = {s} AND t0 = {DAY}"
+    ))
+    .await;
+    assert_eq!(
+        store.history_raw(s, DAY, DAY + MIN, 100).await.unwrap(),
+        vec![(DAY + 10_000, 4.0)],
+        "reads skip the damaged block"
+    );
+    // A late reading in the damaged block's range: stored, and the block quarantined.
+    let stats = store.write_batch(&[pt(s, DAY + 500, 9.0)]).await.unwrap();
+    assert_eq!(stats.inserted, 1);
+    assert_eq!(
+        store.history_raw(s, DAY, DAY + MIN, 100).await.unwrap(),
+        vec![(DAY + 500, 9.0), (DAY + 10_000, 4.0)]
+    );
+    assert_eq!(
+        raw.count("SELECT COUNT(*) FROM history_quarantine").await,
+        1
+    );
+    assert_eq!(
+        raw.count(&format!(
+            "SELECT COUNT(*) FROM history_quarantine WHERE series = {s} AND t0 = {DAY} AND n = 4"
+        ))
+        .await,
+        1,
+        "the damaged block is kept as it was"
+    );
+    let minute = store
+        .history_rollup(s, Step::Minute, DAY, DAY + MIN)
+        .await
+        .unwrap();
+    assert_eq!(minute, vec![rp(DAY, 4.0, 9.0, 13.0, 2)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_corrupt_block_is_quarantined() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("zhicheng.db").display());
+    let store = zhicheng_store::open(&url).await.expect("open sqlite");
+    let raw = sqlx::SqlitePool::connect(&url).await.expect("raw pool");
+    corrupt_block_is_quarantined(store.clone(), Raw::Sqlite(raw)).await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_corrupt_block_is_quarantined() {
+    let Ok(server) = std::env::var("ZHICHENG_TEST_POSTGRES_URL") else {
+        eprintln!("skipping: ZHICHENG_TEST_POSTGRES_URL not set");
+        return;
+    };
+    let name = format!("zc_t_{}", random_hex());
+    let mut admin = PgConnection::connect(&server).await.expect("connect");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let url = with_database(&server, &name);
+    let store = zhicheng_store::open(&url).await.expect("open postgres");
+    let raw = sqlx::PgPool::connect(&url).await.expect("raw pool");
+    let outcome = tokio::spawn(corrupt_block_is_quarantined(
+        store.clone(),
+        Raw::Pg(raw.clone()),
+    ))
+    .await;
+    store.close().await;
+    raw.close().await;
+    let _ = admin
+        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+        .await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
 }
