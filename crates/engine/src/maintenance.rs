@@ -29,6 +29,10 @@ pub(crate) async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
                         Err(e) => { tracing::warn!(error = %e, "roll-up compaction failed"); break }
                     }
                 }
+                // Then join the small raw blocks of the hours that closed a minute ago or more.
+                if let Err(e) = engine.inner.store.repack_history(1_000, now_ms() - 60_000).await {
+                    tracing::warn!(error = %e, "history repack failed");
+                }
             }
             _ = retention.tick() => { engine.apply_retention().await; }
         }

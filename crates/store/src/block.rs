@@ -307,6 +307,59 @@ pub(crate) fn minute_runs(dirty: &[(i64, i64)]) -> Vec<MinuteRun> {
     out
 }
 
+/// (series, hour) pairs whose blocks may be worth repacking once the hour is closed: the hours
+/// that roll-up compaction saw change. Kept in memory (a hint, lost on restart) and bounded.
+#[derive(Debug, Default)]
+pub(crate) struct RepackHints(std::sync::Mutex<std::collections::BTreeSet<(i64, i64)>>);
+
+/// Most hints kept; beyond it new ones are dropped (repacking is an optimisation).
+const MAX_HINTS: usize = 1_000_000;
+
+impl RepackHints {
+    /// Notes the hours of these (series, minute) pairs.
+    pub(crate) fn note(&self, minutes: &[(i64, i64)]) {
+        let mut h = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        for &(series, m) in minutes {
+            if h.len() >= MAX_HINTS {
+                break;
+            }
+            h.insert((series, Step::Hour.bucket(m)));
+        }
+    }
+
+    /// Takes up to `max` hours that ended at or before `before`.
+    pub(crate) fn take(&self, max: usize, before: i64) -> Vec<(i64, i64)> {
+        let mut h = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let hour = Step::Hour.millis();
+        let out: Vec<(i64, i64)> = h
+            .iter()
+            .filter(|(_, start)| start.saturating_add(hour) <= before)
+            .take(max)
+            .copied()
+            .collect();
+        for k in &out {
+            h.remove(k);
+        }
+        out
+    }
+}
+
+/// The blocks that replace the given ones (one series, one hour, in time order), or `None`
+/// when repacking would not reduce their number or one of them cannot be decoded (a write that
+/// meets it quarantines it).
+pub(crate) fn repack(series: i64, rows: &[(i64, i64, i64, Vec<u8>)]) -> Option<Vec<Block>> {
+    if rows.len() < 2 {
+        return None;
+    }
+    let mut points = Vec::new();
+    for (t0, t1, n, data) in rows {
+        decode_into(series, *t0, *t1, *n, data, &mut points).ok()?;
+    }
+    let mut out = Vec::new();
+    blocks_of(series, &points, &mut out);
+    (out.len() < rows.len()).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,6 +500,29 @@ mod tests {
             ]
         );
         assert_eq!(runs[0].minutes, vec![0, 60_000, h + 120_000]);
+    }
+
+    #[test]
+    fn repack_joins_small_blocks_and_hints_wait_for_the_hour() {
+        let rows: Vec<(i64, i64, i64, Vec<u8>)> = (0..5)
+            .map(|i| (i * 1000, i * 1000, 1, encode(&[(i * 1000, i as f64)])))
+            .collect();
+        let b = repack(7, &rows).unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!((b[0].t0, b[0].t1, b[0].n), (0, 4000, 5));
+        assert!(repack(7, &rows[..1]).is_none(), "one block: nothing to do");
+        let mut broken = rows.clone();
+        broken[2].2 = 9;
+        assert!(
+            repack(7, &broken).is_none(),
+            "a damaged block is left alone"
+        );
+        let h = RepackHints::default();
+        h.note(&[(1, 60_000), (1, 120_000), (2, 3_600_000)]);
+        assert_eq!(h.take(10, 3_599_999), vec![]);
+        assert_eq!(h.take(10, 3_600_000), vec![(1, 0)]);
+        assert_eq!(h.take(10, i64::MAX), vec![(2, 3_600_000)]);
+        assert_eq!(h.take(10, i64::MAX), vec![]);
     }
 
     #[test]

@@ -74,6 +74,8 @@ impl Default for PgOptions {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Hours whose blocks may be worth repacking.
+    hints: std::sync::Arc<block::RepackHints>,
 }
 
 impl PgStore {
@@ -89,7 +91,10 @@ impl PgStore {
             .acquire_timeout(opts.acquire_timeout)
             .connect(url)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            hints: Default::default(),
+        })
     }
 
     /// Compacts, in one transaction, up to `max` dirty minutes: all of them, or those of one
@@ -161,6 +166,7 @@ impl PgStore {
             })
             .collect();
         let plan = RollupPlan::new(live_dirty(&rows));
+        self.hints.note(&plan.minutes);
         recompute(&mut tx, &plan).await?;
         tx.commit().await?;
         Ok(taken.len())
@@ -1563,6 +1569,45 @@ impl Store for PgStore {
 
     async fn compact_rollups_before(&self, max: usize, before: i64) -> Result<usize> {
         self.compact(None, max, before).await
+    }
+
+    async fn repack_history(&self, max: usize, before: i64) -> Result<usize> {
+        let mut done = 0;
+        for (series, hour) in self.hints.take(max, before) {
+            let mut tx = self.pool.begin().await?;
+            // The series lock first, as a write batch takes it: no batch merges into these
+            // blocks meanwhile, and the lock order stays series → blocks.
+            let alive: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM series WHERE id = $1 FOR NO KEY UPDATE")
+                    .bind(series)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if alive.is_none() {
+                continue;
+            }
+            let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT t0, t1, n, data FROM history_block \
+                 WHERE series = $1 AND t0 >= $2 AND t0 < $3 ORDER BY t0",
+            )
+            .bind(series)
+            .bind(hour)
+            .bind(hour + Step::Hour.millis())
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(new) = block::repack(series, &rows) else {
+                continue;
+            };
+            sqlx::query("DELETE FROM history_block WHERE series = $1 AND t0 >= $2 AND t0 < $3")
+                .bind(series)
+                .bind(hour)
+                .bind(hour + Step::Hour.millis())
+                .execute(&mut *tx)
+                .await?;
+            insert_blocks(&mut tx, &new).await?;
+            tx.commit().await?;
+            done += 1;
+        }
+        Ok(done)
     }
 
     async fn apply_retention(&self, kind: &str, cutoff_ms: i64) -> Result<u64> {

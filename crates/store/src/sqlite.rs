@@ -79,6 +79,8 @@ pub struct SqliteStore {
     write: SqlitePool,
     /// Read-only connections (for `sqlite::memory:`, the write pool itself).
     read: SqlitePool,
+    /// Hours whose blocks may be worth repacking.
+    hints: std::sync::Arc<block::RepackHints>,
 }
 
 impl SqliteStore {
@@ -147,7 +149,11 @@ impl SqliteStore {
                 .connect_with(read_opts)
                 .await?
         };
-        Ok(SqliteStore { write, read })
+        Ok(SqliteStore {
+            write,
+            read,
+            hints: Default::default(),
+        })
     }
 
     /// Looks up which of `ids` already exist (to name the culprit of a failed bulk insert).
@@ -231,6 +237,7 @@ impl SqliteStore {
             }
         }
         let plan = RollupPlan::new(live_dirty(&rows));
+        self.hints.note(&plan.minutes);
         recompute(&mut tx, &plan).await?;
         tx.commit().await?;
         Ok(rows.len())
@@ -1576,6 +1583,39 @@ impl Store for SqliteStore {
 
     async fn compact_rollups_before(&self, max: usize, before: i64) -> Result<usize> {
         self.compact(None, max, before).await
+    }
+
+    async fn repack_history(&self, max: usize, before: i64) -> Result<usize> {
+        let mut done = 0;
+        // One transaction per hour: the single writer is never held for long.
+        for (series, hour) in self.hints.take(max, before) {
+            let mut tx = self.write.begin().await?;
+            let rows: Vec<(i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT id, t0, t1, n, data FROM history_block \
+                 WHERE series = ?1 AND t0 >= ?2 AND t0 < ?3 ORDER BY t0",
+            )
+            .bind(series)
+            .bind(hour)
+            .bind(hour + Step::Hour.millis())
+            .fetch_all(&mut *tx)
+            .await?;
+            let blocks: Vec<(i64, i64, i64, Vec<u8>)> = rows
+                .iter()
+                .map(|(_, t0, t1, n, d)| (*t0, *t1, *n, d.clone()))
+                .collect();
+            let Some(new) = block::repack(series, &blocks) else {
+                continue;
+            };
+            let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            sqlx::query("DELETE FROM history_block WHERE id IN (SELECT value FROM json_each(?1))")
+                .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+                .execute(&mut *tx)
+                .await?;
+            insert_blocks(&mut tx, &new).await?;
+            tx.commit().await?;
+            done += 1;
+        }
+        Ok(done)
     }
 
     async fn apply_retention(&self, kind: &str, cutoff_ms: i64) -> Result<u64> {

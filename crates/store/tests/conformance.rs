@@ -152,6 +152,7 @@ conformance!(
     case_concurrent_writes_and_compaction,
     case_late_and_replayed_points_merge,
     case_writes_to_a_deleted_series_are_dropped,
+    case_repack_joins_small_blocks,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -1957,4 +1958,66 @@ async fn postgres_corrupt_block_is_quarantined() {
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
+}
+
+/// Readings that arrive one per batch leave one-point blocks; once their hour is over, repacking
+/// joins them without changing a single point or roll-up.
+async fn case_repack_joins_small_blocks(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let s = one_series(&store, "small-1", "m").await;
+    for i in 0..5 {
+        store
+            .write_batch(&[pt(s, DAY + i * 1000, i as f64)])
+            .await
+            .unwrap();
+    }
+    store.write_batch(&[pt(s, DAY + HOUR, 9.0)]).await.unwrap();
+    let raw_before = store
+        .history_raw(s, DAY, DAY + 2 * HOUR, 100)
+        .await
+        .unwrap();
+    assert_eq!(raw_before.len(), 6);
+    // Compaction notes the hours that changed; only ended hours are repacked.
+    while store.compact_rollups(1000).await.unwrap() > 0 {}
+    assert_eq!(store.repack_history(100, DAY + HOUR - 1).await.unwrap(), 0);
+    assert_eq!(store.repack_history(100, DAY + HOUR).await.unwrap(), 1);
+    // The second hour has one block: nothing to join.
+    assert_eq!(store.repack_history(100, i64::MAX).await.unwrap(), 0);
+    assert_eq!(store.repack_history(100, i64::MAX).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .history_raw(s, DAY, DAY + 2 * HOUR, 100)
+            .await
+            .unwrap(),
+        raw_before
+    );
+    assert_eq!(store.count_history().await.unwrap(), 6);
+    assert_eq!(
+        store
+            .history_rollup(s, Step::Hour, DAY, DAY + 2 * HOUR)
+            .await
+            .unwrap(),
+        vec![rp(DAY, 0.0, 4.0, 10.0, 5), rp(DAY + HOUR, 9.0, 9.0, 9.0, 1)]
+    );
+    // A late reading still merges into the joined block, and a replay is still a duplicate.
+    let stats = store
+        .write_batch(&[pt(s, DAY + 500, 0.5), pt(s, DAY + 2000, 7.0)])
+        .await
+        .unwrap();
+    assert_eq!(
+        stats,
+        WriteStats {
+            inserted: 1,
+            duplicates: 1
+        }
+    );
+    assert_eq!(
+        store.history_raw(s, DAY, DAY + 3000, 100).await.unwrap(),
+        vec![
+            (DAY, 0.0),
+            (DAY + 500, 0.5),
+            (DAY + 1000, 1.0),
+            (DAY + 2000, 2.0)
+        ]
+    );
 }
