@@ -271,6 +271,98 @@ pub(crate) fn minute_rollups(points: &[(i64, f64)], minutes: &[i64]) -> Vec<Minu
     out
 }
 
+/// Decodes a block for reading onto `out`. One that cannot be decoded is skipped with an error
+/// in the log: a read or a roll-up shows what is readable rather than failing (a write that
+/// meets it moves it to `history_quarantine`).
+pub(crate) fn decode_for_reading(
+    series: i64,
+    t0: i64,
+    t1: i64,
+    n: i64,
+    data: &[u8],
+    out: &mut Vec<(i64, f64)>,
+) {
+    if let Err(e) = decode_into(series, t0, t1, n, data, out) {
+        tracing::error!(series, t0, error = %e, "history block skipped: it cannot be decoded");
+    }
+}
+
+/// Blocks for points sorted by (series, ts) with distinct keys (the version-1 `history` rows).
+pub(crate) fn blocks_from_sorted(rows: &[(i64, i64, f64)]) -> Vec<Block> {
+    let points: Vec<crate::Point> = rows
+        .iter()
+        .map(|&(series, ts, value)| crate::Point { series, ts, value })
+        .collect();
+    let (segments, _) = segments(&points);
+    let mut blocks = Vec::new();
+    for seg in &segments {
+        blocks_of(seg.series, &seg.points, &mut blocks);
+    }
+    blocks
+}
+
+/// A raw-history answer gathered from the blocks of one series, read a page at a time in key
+/// order (both backends page the same way).
+pub(crate) struct RawRange {
+    from: i64,
+    to: i64,
+    limit: usize,
+    newest: i64,
+    points: Vec<(i64, f64)>,
+    /// The answer so far.
+    pub out: Vec<(i64, f64)>,
+}
+
+impl RawRange {
+    /// Points in `[from, to)` (clamped to the storable range), at most `limit`.
+    pub(crate) fn new(from: i64, to: i64, limit: usize) -> RawRange {
+        RawRange {
+            from: crate::batch::clamp_ts(from),
+            to: crate::batch::clamp_ts(to),
+            limit,
+            newest: i64::MIN,
+            points: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Nothing can be in the answer.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.to <= self.from || self.limit == 0
+    }
+
+    /// Read blocks with `after < t0 < to` (and `t1 >= from`) first; blocks never span an hour,
+    /// so those holding `from` start in its hour.
+    pub(crate) fn first_after(&self) -> i64 {
+        Step::Hour.bucket(self.from) - 1
+    }
+
+    /// The bounds for the page query: (to, from).
+    pub(crate) fn bounds(&self) -> (i64, i64) {
+        (self.to, self.from)
+    }
+
+    /// Adds a page of `(t0, t1, n, data)` rows; true once the answer is complete.
+    pub(crate) fn add_page(&mut self, series: i64, rows: &[(i64, i64, i64, Vec<u8>)]) -> bool {
+        self.points.clear();
+        for (t0, t1, n, data) in rows {
+            decode_for_reading(series, *t0, *t1, *n, data, &mut self.points);
+        }
+        // Blocks never overlap, so times only grow; the check keeps that a promise.
+        for &p in &self.points {
+            if p.0 < self.from || p.0 >= self.to || p.0 <= self.newest {
+                continue;
+            }
+            self.newest = p.0;
+            self.out.push(p);
+            if self.out.len() == self.limit {
+                return true;
+            }
+        }
+        rows.is_empty()
+    }
+}
+
 /// Dirty minutes of one series over a run of consecutive hours, with the range of block start
 /// times `[lo, hi)` that holds all their points.
 #[derive(Debug, Clone, PartialEq)]

@@ -208,17 +208,8 @@ impl PgStore {
             };
             after = (s, t);
             moved += rows.len();
-            let points: Vec<Point> = rows
-                .into_iter()
-                .map(|(series, ts, value)| Point { series, ts, value })
-                .collect();
             // A (series, hour) cut by the page boundary becomes two blocks: allowed.
-            let (segments, _) = block::segments(&points);
-            let mut blocks = Vec::new();
-            for seg in &segments {
-                block::blocks_of(seg.series, &seg.points, &mut blocks);
-            }
-            insert_blocks(&mut tx, &blocks).await?;
+            insert_blocks(&mut tx, &block::blocks_from_sorted(&rows)).await?;
         }
         sqlx::query("DROP TABLE history").execute(&mut *tx).await?;
         tx.commit().await?;
@@ -343,7 +334,7 @@ async fn recompute_minutes(conn: &mut PgConnection, plan: &RollupPlan) -> Result
             if usize::try_from(*i).ok() != Some(k + 1) {
                 break;
             }
-            decode_for_reading(run.series, *t0, *t1, *n, data, &mut points);
+            block::decode_for_reading(run.series, *t0, *t1, *n, data, &mut points);
             next += 1;
         }
         for (bucket, min, max, sum, count) in block::minute_rollups(&points, &run.minutes) {
@@ -463,27 +454,10 @@ async fn merge_segments(
     Ok(inserted)
 }
 
-/// Decodes a block for reading; one that cannot be decoded is skipped with an error in the log,
-/// so a read or a roll-up shows what is readable (a write that meets it quarantines it).
-fn decode_for_reading(
-    series: i64,
-    t0: i64,
-    t1: i64,
-    n: i64,
-    data: &[u8],
-    out: &mut Vec<(i64, f64)>,
-) {
-    if let Err(e) = block::decode_into(series, t0, t1, n, data, out) {
-        tracing::error!(series, t0, error = %e, "history block skipped: it cannot be decoded");
-    }
-}
-
 /// Copies blocks (by series and t0) with the reason into `history_quarantine`; the caller
 /// deletes them.
 async fn quarantine(conn: &mut PgConnection, bad: &[(i64, i64, String)]) -> Result<()> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let now = zhicheng_model::time_util::now_ms();
     for (series, t0, reason) in bad {
         sqlx::query(
             "INSERT INTO history_quarantine (series, t0, t1, n, data, reason, ts) \
@@ -1479,22 +1453,19 @@ impl Store for PgStore {
         to: i64,
         limit: usize,
     ) -> Result<Vec<(i64, f64)>> {
-        let (from, to) = (clamp_ts(from), clamp_ts(to));
-        let mut out = Vec::new();
-        if to <= from || limit == 0 {
-            return Ok(out);
+        let mut r = block::RawRange::new(from, to, limit);
+        if r.is_empty() {
+            return Ok(r.out);
         }
         // Blocks in key order, a page at a time, until the range or the limit is done; all
         // pages in one read transaction (one snapshot), so a merge that re-cuts blocks
         // meanwhile is seen whole or not at all.
         let mut tx = self.pool.begin().await?;
-        // One snapshot for every page: a merge that re-cuts blocks meanwhile is not seen half.
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let mut after = Step::Hour.bucket(from) - 1;
-        let mut newest = i64::MIN;
-        let mut points = Vec::new();
+        let (end, start) = r.bounds();
+        let mut after = r.first_after();
         loop {
             let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
                 "SELECT t0, t1, n, data FROM history_block \
@@ -1502,28 +1473,15 @@ impl Store for PgStore {
             )
             .bind(series)
             .bind(after)
-            .bind(to)
-            .bind(from)
+            .bind(end)
+            .bind(start)
             .fetch_all(&mut *tx)
             .await?;
-            let Some(last) = rows.last() else {
-                return Ok(out);
-            };
-            after = last.0;
-            points.clear();
-            for (t0, t1, n, data) in &rows {
-                decode_for_reading(series, *t0, *t1, *n, data, &mut points);
+            if let Some(last) = rows.last() {
+                after = last.0;
             }
-            // Blocks never overlap, so times only grow; the check keeps that a promise.
-            for &p in points.iter().filter(|p| p.0 >= from && p.0 < to) {
-                if p.0 <= newest {
-                    continue;
-                }
-                newest = p.0;
-                out.push(p);
-                if out.len() == limit {
-                    return Ok(out);
-                }
+            if r.add_page(series, &rows) {
+                return Ok(r.out);
             }
         }
     }

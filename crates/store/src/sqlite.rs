@@ -271,17 +271,8 @@ impl SqliteStore {
             };
             after = (s, t);
             moved += rows.len();
-            let points: Vec<Point> = rows
-                .into_iter()
-                .map(|(series, ts, value)| Point { series, ts, value })
-                .collect();
             // A (series, hour) cut by the page boundary becomes two blocks: allowed.
-            let (segments, _) = block::segments(&points);
-            let mut blocks = Vec::new();
-            for seg in &segments {
-                block::blocks_of(seg.series, &seg.points, &mut blocks);
-            }
-            insert_blocks(&mut tx, &blocks).await?;
+            insert_blocks(&mut tx, &block::blocks_from_sorted(&rows)).await?;
         }
         sqlx::query("DROP TABLE history").execute(&mut *tx).await?;
         tx.commit().await?;
@@ -370,14 +361,11 @@ async fn stored_newest(
     Ok(rows.into_iter().collect())
 }
 
-/// Decodes `(t0, t1, n, data)` rows of one series onto `out`, for reading. A block that cannot
-/// be decoded is skipped with an error in the log: a read or a roll-up shows what is readable
-/// rather than failing (a write that meets it moves it to `history_quarantine`).
+/// Decodes `(t0, t1, n, data)` rows of one series onto `out`, for reading (see
+/// [`block::decode_for_reading`]).
 fn decode_rows(series: i64, rows: &[(i64, i64, i64, Vec<u8>)], out: &mut Vec<(i64, f64)>) {
     for (t0, t1, n, data) in rows {
-        if let Err(e) = block::decode_into(series, *t0, *t1, *n, data, out) {
-            tracing::error!(series, t0, error = %e, "history block skipped: it cannot be decoded");
-        }
+        block::decode_for_reading(series, *t0, *t1, *n, data, out);
     }
 }
 
@@ -449,9 +437,7 @@ async fn merge_segments(
 
 /// Copies blocks (by id) with the reason into `history_quarantine`; the caller deletes them.
 async fn quarantine(conn: &mut SqliteConnection, bad: &[(i64, String)]) -> Result<()> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let now = zhicheng_model::time_util::now_ms();
     for (id, reason) in bad {
         sqlx::query(
             "INSERT INTO history_quarantine (series, t0, t1, n, data, reason, ts) \
@@ -1498,18 +1484,16 @@ impl Store for SqliteStore {
         to: i64,
         limit: usize,
     ) -> Result<Vec<(i64, f64)>> {
-        let (from, to) = (clamp_ts(from), clamp_ts(to));
-        let mut out = Vec::new();
-        if to <= from || limit == 0 {
-            return Ok(out);
+        let mut r = block::RawRange::new(from, to, limit);
+        if r.is_empty() {
+            return Ok(r.out);
         }
         // Blocks in key order, a page at a time, until the range or the limit is done; all
         // pages in one read transaction (one snapshot), so a merge that re-cuts blocks
         // meanwhile is seen whole or not at all.
         let mut tx = self.read.begin().await?;
-        let mut after = Step::Hour.bucket(from) - 1;
-        let mut newest = i64::MIN;
-        let mut points = Vec::new();
+        let (end, start) = r.bounds();
+        let mut after = r.first_after();
         loop {
             let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
                 "SELECT t0, t1, n, data FROM history_block \
@@ -1517,26 +1501,15 @@ impl Store for SqliteStore {
             )
             .bind(series)
             .bind(after)
-            .bind(to)
-            .bind(from)
+            .bind(end)
+            .bind(start)
             .fetch_all(&mut *tx)
             .await?;
-            let Some(last) = rows.last() else {
-                return Ok(out);
-            };
-            after = last.0;
-            points.clear();
-            decode_rows(series, &rows, &mut points);
-            // Blocks never overlap, so times only grow; the check keeps that a promise.
-            for &p in points.iter().filter(|p| p.0 >= from && p.0 < to) {
-                if p.0 <= newest {
-                    continue;
-                }
-                newest = p.0;
-                out.push(p);
-                if out.len() == limit {
-                    return Ok(out);
-                }
+            if let Some(last) = rows.last() {
+                after = last.0;
+            }
+            if r.add_page(series, &rows) {
+                return Ok(r.out);
             }
         }
     }
