@@ -220,6 +220,9 @@ async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
 /// Moves the live state forward and pushes the changes to subscribers.
 fn publish(engine: &Engine, points: &[Point]) {
     let inner = &engine.inner;
+    inner
+        .rate
+        .record(zhicheng_model::time_util::now_ms(), points.len());
     let moved = inner.live.apply(points);
     if moved.is_empty() || inner.live.changes.receiver_count() == 0 {
         return;

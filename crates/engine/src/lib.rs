@@ -9,6 +9,8 @@
 //! - [`auth`]: users (argon2), sessions, device tokens, the audit trail.
 //! - [`live`]: latest state per (entity, metric) and history queries.
 //! - [`import`]: GeoJSON and CSV imports with row-level errors.
+//! - [`overview`]: what the command center and maps read: live status per entity, KPIs,
+//!   H3 heat cells, a metric aggregated over a kind.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
 //!
@@ -29,6 +31,7 @@ pub mod ingest;
 pub mod live;
 pub mod maintenance;
 pub mod metrics;
+pub mod overview;
 pub mod registry;
 
 use std::sync::Arc;
@@ -59,6 +62,8 @@ pub struct EngineConfig {
     pub compact_interval: Duration,
     /// How often retention runs.
     pub retention_interval: Duration,
+    /// An active entity that has not reported for this long is shown offline.
+    pub offline_after: Duration,
 }
 
 impl Default for EngineConfig {
@@ -72,6 +77,7 @@ impl Default for EngineConfig {
             raw_retention_days: 180,
             compact_interval: Duration::from_secs(5),
             retention_interval: Duration::from_secs(3600),
+            offline_after: Duration::from_secs(900),
         }
     }
 }
@@ -90,6 +96,7 @@ pub(crate) struct Inner {
     pub(crate) bus: bus::Bus,
     pub(crate) tokens: auth::TokenCache,
     pub(crate) metrics: metrics::Metrics,
+    pub(crate) rate: overview::Rate,
     pub(crate) tasks: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     pub(crate) stop: tokio::sync::watch::Sender<bool>,
 }
@@ -113,6 +120,7 @@ impl Engine {
                 bus,
                 tokens,
                 metrics,
+                rate: overview::Rate::new(),
                 tasks: tokio::sync::Mutex::new(Vec::new()),
                 stop,
             }),

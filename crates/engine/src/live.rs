@@ -46,7 +46,7 @@ pub(crate) struct Live {
     pub(crate) changes: broadcast::Sender<Arc<ChangeBatch>>,
 }
 
-fn rd<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+pub(crate) fn rd<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     // Writers never leave a half-done update behind (single inserts), so poison is harmless.
     l.read().unwrap_or_else(|p| p.into_inner())
 }

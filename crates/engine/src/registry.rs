@@ -22,6 +22,12 @@ pub struct EntityInfo {
     pub region: Arc<str>,
     /// Retired entities accept no readings.
     pub retired: bool,
+    /// Display name (for the map and the command center).
+    pub name: Arc<str>,
+    /// Lifecycle status.
+    pub lifecycle: zhicheng_model::EntityStatus,
+    /// Where to draw it: the point itself, or the centre of a line's or area's bounding box.
+    pub point: Option<(f64, f64)>,
 }
 
 #[derive(Default)]
@@ -42,6 +48,13 @@ fn info(e: &Entity) -> EntityInfo {
         department: e.department.as_str().into(),
         region: e.region.as_str().into(),
         retired: e.status == zhicheng_model::EntityStatus::Retired,
+        name: e.name.as_str().into(),
+        lifecycle: e.status,
+        point: e
+            .geometry
+            .as_ref()
+            .and_then(zhicheng_model::geometry::bbox)
+            .map(|b| b.center()),
     }
 }
 

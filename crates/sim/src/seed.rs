@@ -65,6 +65,69 @@ impl CountySeed {
     pub fn region(&self, code: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.code == code)
     }
+
+    /// The county grown to `total` entities (for load tests and map benchmarks): copies of
+    /// its point devices, round-robin, each moved up to about 1.5 km to a random spot inside
+    /// the county boundary, with ids `<original>-s<n>`. Deterministic for a given `seed`.
+    /// Entities are never removed: a `total` below the current count changes nothing.
+    pub fn scaled(&self, total: usize, seed: u64) -> CountySeed {
+        use rand::{Rng, SeedableRng};
+        let mut out = self.clone();
+        let boundary = self
+            .regions
+            .iter()
+            .find(|r| r.parent.is_none())
+            .and_then(|r| r.geometry.as_ref())
+            .and_then(|g| {
+                zhicheng_geo::geojson::Decoder::new(Default::default())
+                    .area_from_value(g)
+                    .ok()
+            })
+            .and_then(|a| zhicheng_geo::area::PreparedArea::new(a).ok());
+        let templates: Vec<&Entity> = self
+            .entities
+            .iter()
+            .filter(|e| {
+                e.geometry
+                    .as_ref()
+                    .is_some_and(|g| g.get("type").and_then(Value::as_str) == Some("Point"))
+            })
+            .collect();
+        if templates.is_empty() {
+            return out;
+        }
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut n = 0usize;
+        while out.entities.len() < total {
+            let t = templates[n % templates.len()];
+            n += 1;
+            let Some([x, y]) = t.geometry.as_ref().and_then(|g| {
+                let c = g.get("coordinates")?.as_array()?;
+                Some([c.first()?.as_f64()?, c.get(1)?.as_f64()?])
+            }) else {
+                continue;
+            };
+            // Up to 20 tries for a spot inside the county; else the template's own spot.
+            let (mut px, mut py) = (x, y);
+            for _ in 0..20 {
+                let cx = x + rng.gen_range(-0.016..0.016);
+                let cy = y + rng.gen_range(-0.013..0.013);
+                if boundary.as_ref().is_none_or(|b| b.contains((cx, cy))) {
+                    (px, py) = (cx, cy);
+                    break;
+                }
+            }
+            let mut e = t.clone();
+            e.id = format!("{}-s{n}", t.id);
+            e.name = format!("{} #{n}", t.name);
+            e.geometry = Some(serde_json::json!({
+                "type": "Point",
+                "coordinates": [(px * 1e6).round() / 1e6, (py * 1e6).round() / 1e6],
+            }));
+            out.entities.push(e);
+        }
+        out
+    }
 }
 
 /// Why the embedded seed data could not be turned into a valid registry.

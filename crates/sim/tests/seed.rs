@@ -556,3 +556,23 @@ fn the_seed_is_deterministic() {
     };
     assert_eq!(json(&a), json(&b));
 }
+
+#[test]
+fn scaled_county_has_the_count_unique_ids_and_points_inside() {
+    let c = county();
+    let county_geom = c.regions[0].geometry.clone().unwrap();
+    let big = c.scaled(10_000, 7);
+    assert_eq!(big.entities.len(), 10_000);
+    assert_eq!(big.entities[..c.entities.len()], c.entities[..]);
+    let ids: HashSet<&str> = big.entities.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), 10_000);
+    for e in &big.entities[c.entities.len()..] {
+        e.validate().unwrap();
+        assert!(big.kind(&e.kind).is_some());
+        let p = point_of(e.geometry.as_ref().unwrap());
+        assert!(inside_or_on(p, &county_geom), "{} at {p:?}", e.id);
+    }
+    // Deterministic, and never shrinks.
+    assert_eq!(c.scaled(10_000, 7), big);
+    assert_eq!(c.scaled(10, 7), c);
+}

@@ -123,7 +123,16 @@ async fn login(
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(b) = body?;
-    let r = s.engine.login(&b.username, &b.password).await?;
+    let r = s
+        .engine
+        .login(&b.username, &b.password)
+        .await
+        .map_err(|e| match e {
+            zhicheng_engine::Error::Unauthenticated(_) => {
+                ApiError::from(e).recode("bad_credentials", "用户名或密码错误")
+            }
+            e => ApiError::from(e),
+        })?;
     let max_age = ((r.expires_ms - now_ms()) / 1000).max(0);
     let cookie = format!(
         "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
@@ -451,7 +460,7 @@ struct HistoryQuery {
     limit: Option<usize>,
 }
 
-fn parse_time(field: &str, v: &str) -> ApiResult<i64> {
+pub(crate) fn parse_time(field: &str, v: &str) -> ApiResult<i64> {
     v.parse::<i64>()
         .ok()
         .or_else(|| parse_rfc3339_ms(v))

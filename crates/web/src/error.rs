@@ -5,23 +5,33 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use zhicheng_engine::Error;
 
-/// An error answer: `{"error":{"code","message","message_zh"}}`.
+/// An error answer: `{"error":{"code","message","message_zh"}}`. `message_zh` is the Chinese
+/// summary of the code followed by the English detail (the engine's messages name fields and
+/// values, which a user needs to fix the request), e.g. `数据不合法：invalid res: must be 4 to 10`.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
-    message_zh: &'static str,
+    message_zh: String,
 }
 
 impl ApiError {
+    /// The same error under another code and Chinese summary (e.g. a failed sign-in).
+    pub(crate) fn recode(mut self, code: &'static str, message_zh: &'static str) -> ApiError {
+        self.code = code;
+        self.message_zh = message_zh.to_string();
+        self
+    }
+
     /// A 400 with a message.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
+        let message = message.into();
         ApiError {
             status: StatusCode::BAD_REQUEST,
             code: "bad_request",
-            message: message.into(),
-            message_zh: "请求有误",
+            message_zh: format!("请求有误：{message}"),
+            message,
         }
     }
 }
@@ -51,8 +61,8 @@ impl From<Error> for ApiError {
         ApiError {
             status,
             code,
+            message_zh: format!("{zh}：{e}"),
             message: e.to_string(),
-            message_zh: zh,
         }
     }
 }

@@ -9,11 +9,13 @@ mod api;
 mod error;
 mod ops;
 mod stream;
+mod ui;
 
 use axum::Router;
 use zhicheng_engine::Engine;
 
 pub use error::ApiError;
+pub use ui::TileSource;
 
 /// Settings of the web layer.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +24,11 @@ pub struct WebConfig {
     pub cookie_secure: bool,
     /// Largest request body for imports.
     pub max_body_bytes: usize,
+    /// The base map's tile source; none = the county's own vector layers only.
+    pub tiles: Option<TileSource>,
+    /// Serve the UI from this directory (holding `index.html` and `dist/`) instead of the
+    /// embedded copy: for UI development, so a rebuilt bundle shows on reload.
+    pub ui_dir: Option<std::path::PathBuf>,
 }
 
 /// The whole router (the binary merges the gateways' routes into it).
@@ -29,8 +36,13 @@ pub fn router(engine: Engine, cfg: WebConfig) -> Router {
     // Imports carry whole files; axum's 2 MiB default would refuse a county's lamp register.
     let limit = axum::extract::DefaultBodyLimit::max(cfg.max_body_bytes.max(1 << 20));
     let state = AppState { engine, cfg };
-    Router::new()
+    // Compress the UI's files and the JSON reads, never the event stream (it would buffer).
+    let compressed = Router::new()
         .merge(api::routes())
+        .merge(ui::routes())
+        .layer(tower_http::compression::CompressionLayer::new());
+    Router::new()
+        .merge(compressed)
         .merge(stream::routes())
         .merge(ops::routes())
         .layer(limit)

@@ -1,8 +1,8 @@
-//! Operations endpoints and the UI shell: `/healthz`, `/readyz`, `/metrics`, `/`.
+//! Operations endpoints: `/healthz`, `/readyz`, `/metrics`.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
@@ -13,7 +13,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/", get(index))
 }
 
 async fn healthz() -> &'static str {
@@ -47,8 +46,4 @@ async fn metrics(State(s): State<AppState>) -> Response {
         body,
     )
         .into_response()
-}
-
-async fn index() -> Html<&'static str> {
-    Html(include_str!("../assets/index.html"))
 }

@@ -63,6 +63,7 @@ pub fn engine_config(cfg: &Config) -> EngineConfig {
         raw_retention_days: cfg.history.raw_retention_days,
         compact_interval: Duration::from_secs(cfg.history.compact_interval_seconds),
         retention_interval: Duration::from_secs(cfg.history.retention_interval_seconds),
+        offline_after: Duration::from_secs(cfg.ingest.offline_after_seconds),
     }
 }
 
@@ -111,6 +112,22 @@ impl App {
             zhicheng_web::WebConfig {
                 cookie_secure: cfg.auth.cookie_secure,
                 max_body_bytes: cfg.server.max_body_bytes,
+                tiles: cfg
+                    .map
+                    .tile_url
+                    .clone()
+                    .map(|url| zhicheng_web::TileSource {
+                        url,
+                        subdomains: cfg.map.tile_subdomains.clone(),
+                        attribution: cfg.map.tile_attribution.clone(),
+                        max_zoom: cfg.map.tile_max_zoom,
+                        datum: match cfg.map.tile_datum {
+                            crate::config::TileDatum::Wgs84 => "wgs84",
+                            crate::config::TileDatum::Gcj02 => "gcj02",
+                        },
+                    }),
+                // UI development: serve the bundle from disk (see crates/web/ui/README.md).
+                ui_dir: std::env::var_os("ZHICHENG_UI_DIR").map(Into::into),
             },
         )
         .merge(zhicheng_gateway::http::router(

@@ -51,6 +51,8 @@ pub struct Config {
     pub mqtt: MqttConfig,
     /// Raw reading history.
     pub history: HistoryConfig,
+    /// The web UI's base map.
+    pub map: MapConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -100,6 +102,8 @@ pub struct IngestConfig {
     pub max_future_seconds: u64,
     /// Most readings accepted in one HTTP request, ≥ 1. Default 1 000 000.
     pub max_readings_per_request: usize,
+    /// An active entity silent this many seconds is shown offline, ≥ 1. Default 900.
+    pub offline_after_seconds: u64,
 }
 
 /// `[mqtt]`: the MQTT telemetry gateway.
@@ -136,6 +140,38 @@ pub struct HistoryConfig {
     pub retention_interval_seconds: u64,
 }
 
+/// `[map]`: the base map under the UI's vector layers. Without `tile_url` the maps draw only
+/// the county's own data (boundaries, grids, entities), which works with no network at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MapConfig {
+    /// XYZ tile URL template with `{z}`, `{x}`, `{y}` (and `{s}` for subdomains): Tianditu, or
+    /// an intranet tile server. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tile_url: Option<String>,
+    /// Letters or digits substituted for `{s}`. Default `abc`.
+    pub tile_subdomains: String,
+    /// Attribution shown on the map (审图号 and the source). Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tile_attribution: Option<String>,
+    /// Highest zoom the tile source serves, 1..=22. Default 18.
+    pub tile_max_zoom: u8,
+    /// Coordinates of the tiles: `wgs84` (Tianditu/CGCS2000, OpenStreetMap) or `gcj02`
+    /// (AMap, Tencent). Default `wgs84`.
+    pub tile_datum: TileDatum,
+}
+
+/// Datum of a tile source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TileDatum {
+    /// WGS84 / CGCS2000.
+    #[default]
+    Wgs84,
+    /// GCJ-02.
+    Gcj02,
+}
+
 /// `[log]`: logging to standard error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -168,6 +204,7 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             mqtt: MqttConfig::default(),
             history: HistoryConfig::default(),
+            map: MapConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -203,6 +240,7 @@ impl Default for IngestConfig {
             batch_max_wait_ms: 5,
             max_future_seconds: 300,
             max_readings_per_request: 1_000_000,
+            offline_after_seconds: 900,
         }
     }
 }
@@ -225,6 +263,18 @@ impl Default for HistoryConfig {
             raw_retention_days: 180,
             compact_interval_seconds: 5,
             retention_interval_seconds: 3600,
+        }
+    }
+}
+
+impl Default for MapConfig {
+    fn default() -> Self {
+        MapConfig {
+            tile_url: None,
+            tile_subdomains: "abc".into(),
+            tile_attribution: None,
+            tile_max_zoom: 18,
+            tile_datum: TileDatum::Wgs84,
         }
     }
 }
@@ -309,7 +359,11 @@ impl ConfigError {
 }
 
 /// Environment variables starting with `ZHICHENG_` that belong to something else.
-pub const IGNORED_ENV: &[&str] = &["ZHICHENG_ADMIN_PASSWORD", "ZHICHENG_CONFIG"];
+pub const IGNORED_ENV: &[&str] = &[
+    "ZHICHENG_ADMIN_PASSWORD",
+    "ZHICHENG_CONFIG",
+    "ZHICHENG_UI_DIR",
+];
 /// Prefixes of environment variables used by tests and benchmarks, not configuration.
 pub const IGNORED_ENV_PREFIXES: &[&str] = &["ZHICHENG_TEST_", "ZHICHENG_BENCH_"];
 
@@ -338,6 +392,7 @@ const KEYS: &[(&str, &str, Kind)] = &[
     ("ingest", "batch_max_wait_ms", Kind::Int),
     ("ingest", "max_future_seconds", Kind::Int),
     ("ingest", "max_readings_per_request", Kind::Int),
+    ("ingest", "offline_after_seconds", Kind::Int),
     ("mqtt", "url", Kind::Str),
     ("mqtt", "topic", Kind::Str),
     ("mqtt", "username", Kind::Str),
@@ -346,6 +401,11 @@ const KEYS: &[(&str, &str, Kind)] = &[
     ("history", "raw_retention_days", Kind::Int),
     ("history", "compact_interval_seconds", Kind::Int),
     ("history", "retention_interval_seconds", Kind::Int),
+    ("map", "tile_url", Kind::Str),
+    ("map", "tile_subdomains", Kind::Str),
+    ("map", "tile_attribution", Kind::Str),
+    ("map", "tile_max_zoom", Kind::Int),
+    ("map", "tile_datum", Kind::Str),
     ("log", "format", Kind::Str),
     ("log", "filter", Kind::Str),
 ];
@@ -465,6 +525,10 @@ impl Config {
                 "ingest.max_readings_per_request",
                 i.max_readings_per_request,
             ),
+            (
+                "ingest.offline_after_seconds",
+                usize::try_from(i.offline_after_seconds).unwrap_or(usize::MAX),
+            ),
         ] {
             if v == 0 {
                 return bad(key, "must be at least 1".into());
@@ -486,6 +550,33 @@ impl Config {
             return bad(
                 "mqtt.password",
                 "set either password or password_file, not both".into(),
+            );
+        }
+        let mp = &self.map;
+        if let Some(u) = &mp.tile_url {
+            if !(u.starts_with("http://") || u.starts_with("https://") || u.starts_with('/')) {
+                return bad(
+                    "map.tile_url",
+                    format!("{u:?} must start with http://, https:// or / (same server)"),
+                );
+            }
+            if let Some(missing) = ["{z}", "{x}", "{y}"].into_iter().find(|p| !u.contains(p)) {
+                return bad(
+                    "map.tile_url",
+                    format!("{u:?} lacks {missing}; an XYZ template has {{z}}, {{x}} and {{y}}"),
+                );
+            }
+            if u.contains("{s}") && mp.tile_subdomains.is_empty() {
+                return bad(
+                    "map.tile_subdomains",
+                    "must not be empty when tile_url has {s}".into(),
+                );
+            }
+        }
+        if !(1..=22).contains(&mp.tile_max_zoom) {
+            return bad(
+                "map.tile_max_zoom",
+                format!("{} is outside 1..=22", mp.tile_max_zoom),
             );
         }
         let h = &self.history;

@@ -10,6 +10,7 @@ use rand::Rng;
 use zhicheng_engine::Engine;
 use zhicheng_model::Actor;
 use zhicheng_sim::devices::{self, SimConfig, Transport};
+use zhicheng_sim::seed::CountySeed;
 
 use crate::app::{self, App};
 use crate::config::Config;
@@ -35,11 +36,18 @@ pub struct DemoArgs {
     /// Use this database instead of the embedded SQLite store.
     #[arg(long)]
     database_url: Option<String>,
+    /// Grow the county to this many entities (copies of its devices spread over the county):
+    /// for load tests and the map benchmark. Default: the 392 of the seed.
+    #[arg(long)]
+    entities: Option<usize>,
+    /// Seed and serve, but run no simulated devices (the entities stay silent until something
+    /// reports for them): for tests that post their own readings.
+    #[arg(long)]
+    no_devices: bool,
 }
 
-/// Seeds the county into an empty store; returns false when it was already seeded.
-pub async fn seed(engine: &Engine) -> anyhow::Result<bool> {
-    let county = zhicheng_sim::seed::yiyuan();
+/// Seeds `county` into an empty store; returns false when it was already seeded.
+pub async fn seed(engine: &Engine, county: &CountySeed) -> anyhow::Result<bool> {
     if engine.store().count_entities(None).await? > 0 {
         return Ok(false);
     }
@@ -96,19 +104,30 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     cfg.server.listen = format!("{}:{}", args.bind, args.port);
     cfg.mqtt.url = args.mqtt_url.clone();
     cfg.history.compact_interval_seconds = 2;
+    // Devices report every few seconds here: call one offline after it misses a minute or so.
+    cfg.ingest.offline_after_seconds = (args.interval * 12).max(60);
     cfg.validate()
         .map_err(|e| anyhow::anyhow!(e.render("demo")))?;
     app::init_logging(&cfg);
 
     let engine = app::open_engine(&cfg).await?;
-    let seeded = seed(&engine).await.context("seeding Yiyuan")?;
+    let base = zhicheng_sim::seed::yiyuan();
+    let county = match args.entities {
+        Some(n) => base.scaled(n, 2021),
+        None => base,
+    };
+    let seeded = seed(&engine, &county).await.context("seeding Yiyuan")?;
     let (pw, generated) = password();
     let admin_created = engine.bootstrap_admin(&pw).await?;
     // Tokens for the simulated devices (one per device, as a real deployment would issue).
-    let county = zhicheng_sim::seed::yiyuan();
     let sys = Actor::system();
     let mut devs = Vec::new();
-    for d in devices::reporting_devices(&county, |_| String::new()) {
+    let fleet = if args.no_devices {
+        Vec::new()
+    } else {
+        devices::reporting_devices(&county, |_| String::new())
+    };
+    for d in fleet {
         let t = engine.issue_device_token(&sys, &d.entity).await?;
         devs.push(devices::SimDevice {
             token: t.token,
@@ -155,28 +174,33 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  stop:     Ctrl-C");
     println!();
 
-    let transport = match &args.mqtt_url {
-        Some(u) => Transport::Mqtt { url: u.clone() },
-        None => Transport::Http {
-            base_url: url.clone(),
-        },
-    };
-    let (sim_stop, sim_rx) = tokio::sync::watch::channel(false);
-    let sim = tokio::spawn(devices::run(
-        SimConfig {
-            transport,
-            devices: devs,
-            interval: Duration::from_secs(args.interval.max(1)),
-            seed: 2021,
-        },
-        sim_rx,
-    ));
-    let _ = tokio::signal::ctrl_c().await;
-    let _ = sim_stop.send(true);
-    match sim.await {
-        Ok(Ok(st)) => tracing::info!(sent = st.sent, failed = st.failed, "simulator stopped"),
-        Ok(Err(e)) => tracing::error!(error = %e, "simulator failed"),
-        Err(e) => tracing::error!(error = %e, "simulator task failed"),
+    if devs.is_empty() {
+        // --no-devices: serve until Ctrl-C.
+        let _ = tokio::signal::ctrl_c().await;
+    } else {
+        let transport = match &args.mqtt_url {
+            Some(u) => Transport::Mqtt { url: u.clone() },
+            None => Transport::Http {
+                base_url: url.clone(),
+            },
+        };
+        let (sim_stop, sim_rx) = tokio::sync::watch::channel(false);
+        let sim = tokio::spawn(devices::run(
+            SimConfig {
+                transport,
+                devices: devs,
+                interval: Duration::from_secs(args.interval.max(1)),
+                seed: 2021,
+            },
+            sim_rx,
+        ));
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = sim_stop.send(true);
+        match sim.await {
+            Ok(Ok(st)) => tracing::info!(sent = st.sent, failed = st.failed, "simulator stopped"),
+            Ok(Err(e)) => tracing::error!(error = %e, "simulator failed"),
+            Err(e) => tracing::error!(error = %e, "simulator task failed"),
+        }
     }
     app.shutdown().await?;
     drop(tmp);

@@ -75,6 +75,9 @@ async fn auth_and_operations(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(bad.status(), 401);
+    let b: Value = bad.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "bad_credentials");
+    assert_eq!(b["error"]["message_zh"], "用户名或密码错误");
     let garbage = c
         .post(format!("{base}/api/v1/auth/login"))
         .body("{not json")

@@ -1,0 +1,167 @@
+// The UI end to end, in Debian's Chromium against a real server (see lib.mjs for how it runs).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { BASE, ADMIN_PASSWORD, launch, newPage, shot, uiLogin, call, apiLogin, postReadings } from "./lib.mjs";
+
+let browser;
+let admin;
+
+before(async () => {
+  browser = await launch();
+  admin = await apiLogin("admin", ADMIN_PASSWORD);
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function commandCenterReady(page) {
+  await page.waitForSelector('body[data-page="command"][data-map-ready="1"]', { timeout: 20000 });
+}
+
+test("sign-in refuses a wrong password, then signs in and out", async (t) => {
+  const page = await newPage(browser);
+  await uiLogin(page, "admin", "not-the-password");
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /用户名或密码错误/);
+  await shot(t, page, "1-wrong-password");
+  await uiLogin(page, "admin", ADMIN_PASSWORD);
+  await commandCenterReady(page);
+  await shot(t, page, "2-signed-in");
+  // The session survives a reload (cookie), and the language switch changes the texts.
+  await page.reload();
+  await commandCenterReady(page);
+  await page.getByRole("button", { name: /切换到英文界面/ }).first().click();
+  await page.getByRole("button", { name: /Switch to Chinese/ }).first().waitFor();
+  await shot(t, page, "3-english");
+  await page.getByRole("button", { name: /Switch to Chinese/ }).first().click();
+  await page.getByRole("button", { name: /退出登录|Sign out/ }).first().click();
+  await page.getByLabel(/用户名|User name/).waitFor();
+  // Signed out for real: the API now refuses the browser's cookie.
+  const st = await page.evaluate(async () => (await fetch("/api/v1/auth/me")).status);
+  assert.equal(st, 401);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("the command center map shows the demo county's entities", async (t) => {
+  const expected = (await call(admin, "GET", "/map/entities")).items.length;
+  assert.ok(expected >= 392, `demo county has ${expected} entities`);
+  for (const [name, viewport] of [
+    ["1920x1080", { width: 1920, height: 1080 }],
+    ["1366x768", { width: 1366, height: 768 }],
+    ["phone-390x844", { width: 390, height: 844 }],
+  ]) {
+    const page = await newPage(browser, viewport);
+    await uiLogin(page, "admin", ADMIN_PASSWORD);
+    await commandCenterReady(page);
+    assert.equal(await page.evaluate(() => window.__zc.entityCount()), expected, name);
+    // The map drew something: Leaflet's canvas exists and has the county's vector layers.
+    assert.ok(await page.locator(".leaflet-container canvas").count() >= 1, name);
+    // No horizontal scrolling on the laptop and wall sizes.
+    if (viewport.width >= 1366) {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+      assert.ok(overflow <= 0, `${name}: page is ${overflow}px wider than the screen`);
+    }
+    await shot(t, page, name);
+    assert.deepEqual(page.errors, [], name);
+    await page.context().close();
+  }
+});
+
+test("a reading posted through the API changes the page live", async (t) => {
+  const page = await newPage(browser, { width: 1920, height: 1080 });
+  await uiLogin(page, "admin", ADMIN_PASSWORD);
+  await commandCenterReady(page);
+  const value = 123.4;
+  await postReadings(admin, "air-001", [{ metric: "pm25", ts: Date.now(), value }]);
+  const row = page.locator('[data-entity="air-001"]').first();
+  await row.waitFor({ timeout: 10000 });
+  assert.match(await row.innerText(), /123\.4/);
+  const last = await page.evaluate(() => window.__zc.lastChange);
+  assert.equal(last.entity, "air-001");
+  await shot(t, page, "1-command-center-after-reading");
+
+  // The entity's page follows it too.
+  await page.goto(BASE + "/#/entities/air-001");
+  const cell = page.locator('[data-metric="pm25"]').first();
+  await cell.waitFor();
+  await postReadings(admin, "air-001", [{ metric: "pm25", ts: Date.now(), value: 67.8 }]);
+  await page.waitForFunction(() => /67\.8/.test(document.querySelector('[data-metric="pm25"]')?.textContent || ""), null, {
+    timeout: 10000,
+  });
+  await shot(t, page, "2-entity-page-after-reading");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("a department user sees only its department's entities", async (t) => {
+  const username = "e2e-env";
+  const password = "e2e-env-password-1";
+  await call(admin, "POST", "/users", { username, role: "department", department: "eco-env", password }).catch((e) => {
+    if (!/409/.test(String(e))) throw e;
+  });
+  const all = (await call(admin, "GET", "/map/entities")).items;
+  const own = all.filter((r) => r[3] === "eco-env");
+  assert.ok(own.length > 0 && own.length < all.length);
+
+  const page = await newPage(browser);
+  await uiLogin(page, username, password);
+  await commandCenterReady(page);
+  assert.equal(await page.evaluate(() => window.__zc.entityCount()), own.length);
+  await shot(t, page, "1-command-center");
+
+  // The entity list holds eco-env's entities only, and administration is not offered.
+  await page.goto(BASE + "/#/entities");
+  const table = page.getByRole("table").first();
+  await table.waitFor();
+  await page.waitForFunction(() => document.querySelectorAll("table tbody tr").length > 0);
+  const ids = await page.$$eval("table tbody tr[data-id]", (els) => els.map((e) => e.dataset.id));
+  assert.ok(ids.length > 0, "rows carry data-id");
+  const ownIds = new Set(own.map((r) => r[0]));
+  for (const id of ids) assert.ok(ownIds.has(id), `${id} is not eco-env's`);
+  assert.equal(await page.getByRole("link", { name: /系统管理|Administration/ }).count(), 0);
+  await shot(t, page, "2-entity-list");
+
+  // Another department's entity is refused by the server, and the page says so.
+  const foreign = all.find((r) => r[3] !== "eco-env")[0];
+  await page.goto(BASE + "/#/entities/" + encodeURIComponent(foreign));
+  await page.getByRole("alert").first().waitFor();
+  await shot(t, page, "3-foreign-entity");
+  await page.context().close();
+});
+
+test("an import with a bad row shows that row's error", async (t) => {
+  const page = await newPage(browser);
+  await uiLogin(page, "admin", ADMIN_PASSWORD);
+  await commandCenterReady(page);
+  await page.goto(BASE + "/#/admin/imports");
+  const csv = [
+    "id,kind,name,department,region,lon,lat,lamp_type,controllable,rated_power_w",
+    "e2e-lamp-1,streetlight,测试路灯一,urban-mgmt,370323001,118.17,36.18,LED,true,120",
+    "e2e-bad-2,no_such_kind,坏行,urban-mgmt,370323001,118.17,36.18,LED,true,120",
+  ].join("\n");
+  await page.getByLabel(/^导入内容$/).selectOption("entities");
+  await page.locator('input[type="file"]').setInputFiles({ name: "lamps.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  // A dry run first (the default): the report names row 3 and why; nothing is stored.
+  await page.getByRole("button", { name: "检查文件" }).click();
+  const table = page.getByRole("table", { name: "导入错误" });
+  const row = table.locator('[data-row="3"]');
+  await row.waitFor({ timeout: 10000 });
+  assert.match(await row.innerText(), /no_such_kind/);
+  await shot(t, page, "1-dry-run-report");
+  await call(admin, "GET", "/entities/e2e-lamp-1").then(
+    () => assert.fail("a dry run stored e2e-lamp-1"),
+    (e) => assert.match(String(e), /404/)
+  );
+  // Then for real: the good row is stored, the bad one reported again.
+  await page.getByLabel(/^试运行/).uncheck();
+  await page.getByRole("button", { name: "开始导入" }).click();
+  await page.waitForFunction(() => /已导入 1 行/.test(document.querySelector("#import-summary")?.textContent || ""));
+  await table.locator('[data-row="3"]').waitFor();
+  const stored = await call(admin, "GET", "/entities/e2e-lamp-1");
+  assert.equal(stored.name, "测试路灯一");
+  await shot(t, page, "2-import-report");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
