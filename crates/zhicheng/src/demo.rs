@@ -13,7 +13,7 @@ use zhicheng_sim::devices::{self, SimConfig, Transport};
 use zhicheng_sim::seed::CountySeed;
 
 use crate::app::{self, App};
-use crate::config::Config;
+use crate::config::{Config, TileDatum};
 
 /// Options of `zhicheng demo`.
 #[derive(clap::Args)]
@@ -44,6 +44,13 @@ pub struct DemoArgs {
     /// reports for them): for tests that post their own readings.
     #[arg(long)]
     no_devices: bool,
+    /// Base-map tiles: an XYZ URL template with {z}, {x}, {y} (Tianditu, an intranet server).
+    /// Default: none (the county's own vector layers only).
+    #[arg(long)]
+    tile_url: Option<String>,
+    /// Datum of those tiles: wgs84 (Tianditu, OpenStreetMap) or gcj02 (AMap, Tencent).
+    #[arg(long, default_value = "wgs84", value_parser = ["wgs84", "gcj02"])]
+    tile_datum: String,
 }
 
 /// Seeds `county` into an empty store; returns false when it was already seeded.
@@ -106,6 +113,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     cfg.history.compact_interval_seconds = 2;
     // Devices report every few seconds here: call one offline after it misses a minute or so.
     cfg.ingest.offline_after_seconds = (args.interval * 12).max(60);
+    cfg.map.tile_url = args.tile_url.clone();
+    cfg.map.tile_datum = if args.tile_datum == "gcj02" {
+        TileDatum::Gcj02
+    } else {
+        TileDatum::Wgs84
+    };
     cfg.validate()
         .map_err(|e| anyhow::anyhow!(e.render("demo")))?;
     app::init_logging(&cfg);

@@ -127,6 +127,7 @@ fn browser_end_to_end() {
         .env("ZC_ADMIN_PASSWORD", password)
         .env("ZC_SHOTS", &shots)
         .env("ZC_CHROMIUM", chromium())
+        .env("ZC_BIN", env!("CARGO_BIN_EXE_zhicheng"))
         .status()
         .expect("run node --test");
     drop(demo);

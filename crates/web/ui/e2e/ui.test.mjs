@@ -165,3 +165,29 @@ test("an import with a bad row shows that row's error", async (t) => {
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test("a viewer reads everything and is offered no changes", async (t) => {
+  const username = "e2e-viewer";
+  const password = "e2e-viewer-password-1";
+  await call(admin, "POST", "/users", { username, role: "viewer", password }).catch((e) => {
+    if (!/409/.test(String(e))) throw e;
+  });
+  const page = await newPage(browser);
+  await uiLogin(page, username, password);
+  await commandCenterReady(page);
+  const all = (await call(admin, "GET", "/map/entities")).items.length;
+  assert.equal(await page.evaluate(() => window.__zc.entityCount()), all);
+  await page.goto(BASE + "/#/entities");
+  await page.waitForFunction(() => document.querySelectorAll("table tbody tr[data-id]").length > 0);
+  assert.equal(await page.locator("#new-entity").count(), 0, "no new-entity button");
+  assert.equal(await page.getByRole("link", { name: /系统管理|Administration/ }).count(), 0);
+  await page.goto(BASE + "/#/entities/air-001");
+  await page.locator('[data-metric="pm25"]').first().waitFor();
+  assert.equal(await page.locator("#delete-entity").count(), 0, "no delete button");
+  assert.equal(await page.getByRole("link", { name: /^(设备令牌|Device tokens|编辑|Edit)$/ }).count(), 0, "no token or edit tabs");
+  await shot(t, page, "entity-as-viewer");
+  // The server refuses anyway.
+  const viewer = await apiLogin(username, password);
+  await assert.rejects(call(viewer, "DELETE", "/entities/air-001"), /403/);
+  await page.context().close();
+});

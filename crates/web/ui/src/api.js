@@ -87,9 +87,11 @@ class LiveHub {
     this.es = null;
     this.retry = 500;
     this.status = "down";
+    this.timer = null; // pending reconnect
   }
   on(f) {
     this.subs.add(f);
+    this.closed = false;
     this.ensure();
     return () => {
       this.subs.delete(f);
@@ -106,7 +108,8 @@ class LiveHub {
     this.statusSubs.forEach((f) => f(s));
   }
   ensure() {
-    if (this.es) return;
+    // After sign-out (close) nothing reconnects until someone subscribes again.
+    if (this.es || this.closed) return;
     const es = new EventSource("/api/v1/stream");
     this.es = es;
     es.addEventListener("hello", () => {
@@ -128,12 +131,19 @@ class LiveHub {
       this.setStatus("down");
       const wait = this.retry;
       this.retry = Math.min(this.retry * 2, 15000);
-      setTimeout(() => this.ensure(), wait);
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.ensure();
+      }, wait);
     };
     es.addEventListener("dropped", restart);
     es.onerror = restart;
   }
   close() {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = null;
     if (this.es) this.es.close();
     this.es = null;
     this.setStatus("down");

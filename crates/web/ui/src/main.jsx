@@ -2,7 +2,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import "./style.css";
-import { api, setUnauthenticatedHandler } from "./api.js";
+import { api, live, setUnauthenticatedHandler } from "./api.js";
 import { onLang, getLang, t } from "./i18n.js";
 import { ConsoleShell, navigate, useRoute } from "./shell.jsx";
 import { LoginPage } from "./pages/login.jsx";
@@ -24,7 +24,11 @@ function App() {
   useEffect(() => onLang(() => setLangTick((n) => n + 1)), []);
   useEffect(() => {
     document.documentElement.lang = getLang() === "zh" ? "zh-CN" : "en";
-    setUnauthenticatedHandler(() => setMe(null));
+    setUnauthenticatedHandler(() => {
+      // The session is gone: stop the live stream's reconnect loop until the next sign-in.
+      live.close();
+      setMe(null);
+    });
     api("/auth/me").then(setMe, () => setMe(null));
   }, []);
   useEffect(() => {

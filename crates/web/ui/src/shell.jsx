@@ -1,7 +1,7 @@
 // The frame: hash routing, the console header and navigation, the language switch, sign-out.
 import { useEffect, useState } from "preact/hooks";
 import { api, live } from "./api.js";
-import { getLang, setLang, t } from "./i18n.js";
+import { getLang, nameOf, setLang, t } from "./i18n.js";
 import { canAdminRegistry } from "./session.js";
 
 /** The current route: `#/entities/air-001?x=1` → {path: ["entities","air-001"], query}. */
@@ -79,7 +79,7 @@ export function ConsoleShell({ me, ui, active, onLogout, children }) {
     <div class="console">
       <header class="topbar">
         <a class="brand" href="#/command">
-          <b>{t("app.name")}</b> <span class="muted">{ui?.county?.name || ""}</span>
+          <b>{t("app.name")}</b> <span class="muted">{nameOf(ui?.county)}</span>
         </a>
         <button
           type="button"

@@ -4,6 +4,8 @@ import { useEffect, useId, useRef } from "preact/hooks";
 import { t } from "../i18n.js";
 import { FormError, useAction } from "./form.jsx";
 
+let openCount = 0; // dialogs open (a confirmation may sit over a form)
+
 const FOCUSABLE = 'input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea, button:not([disabled]), a[href]';
 
 /**
@@ -22,7 +24,11 @@ export function Modal({ title, onClose, children, role = "dialog", focus, wide, 
     const inBody = FOCUSABLE.split(", ").map((s) => ".modal-body " + s + ":not([readonly])").join(", ");
     const first = (focus && el.querySelector(focus)) || el.querySelector(inBody) || el.querySelector(FOCUSABLE);
     first?.focus();
+    // Listens on the document, so Escape works even when focus has left the dialog (a click
+    // on the backdrop); only the topmost dialog answers (a confirmation over a form).
     const onKey = (e) => {
+      const open = document.querySelectorAll(".modal");
+      if (open[open.length - 1] !== el) return;
       if (e.key === "Escape") {
         e.stopPropagation();
         closeRef.current();
@@ -31,7 +37,10 @@ export function Modal({ title, onClose, children, role = "dialog", focus, wide, 
         if (!all.length) return;
         const a = all[0];
         const z = all[all.length - 1];
-        if (e.shiftKey && document.activeElement === a) {
+        if (!el.contains(document.activeElement)) {
+          e.preventDefault();
+          (e.shiftKey ? z : a).focus();
+        } else if (e.shiftKey && document.activeElement === a) {
           e.preventDefault();
           z.focus();
         } else if (!e.shiftKey && document.activeElement === z) {
@@ -40,11 +49,12 @@ export function Modal({ title, onClose, children, role = "dialog", focus, wide, 
         }
       }
     };
-    el.addEventListener("keydown", onKey);
+    document.addEventListener("keydown", onKey);
+    openCount++;
     document.body.classList.add("modal-open");
     return () => {
-      el.removeEventListener("keydown", onKey);
-      document.body.classList.remove("modal-open");
+      document.removeEventListener("keydown", onKey);
+      if (--openCount === 0) document.body.classList.remove("modal-open");
       if (prev && document.contains(prev)) prev.focus?.();
     };
   }, []);

@@ -183,7 +183,7 @@ export function EntityForm({ me, refs, entity, onSubmit, onCancel, saveLabel }) 
           </div>
         )}
       </fieldset>
-      {kind && kind.attributes.length > 0 && (
+      {kind?.attributes?.length > 0 && (
         <fieldset class="form-group">
           <legend>{t("c.entity.attributes")}</legend>
           <div class="form-grid">

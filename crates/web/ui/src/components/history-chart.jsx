@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { echarts } from "../charts.js";
+import { esc } from "../html.js";
 import { fmtTime, getLang, t } from "../i18n.js";
 import { Loading } from "../ui.jsx";
 import { Field, FormError, Select } from "./form.jsx";
@@ -181,7 +182,8 @@ function option(h, def, from, to) {
   const type = def?.type || "number";
   const unit = def?.unit ? ` ${def.unit}` : "";
   const name = def ? defLabel(def) : "";
-  const val = (v) => fmtValue(v, type) + unit;
+  // Tooltips are HTML: the unit (registry data) and text values must be escaped.
+  const val = (v) => esc(fmtValue(v, type) + unit);
   const base = {
     animation: false,
     grid: { left: 56, right: 20, top: 30, bottom: 60 },
@@ -200,7 +202,7 @@ function option(h, def, from, to) {
       ...base,
       tooltip: {
         trigger: "axis",
-        formatter: (ps) => `${fmtTime(ps[0].value[0])}<br/>${name}: <b>${val(ps[0].value[1])}</b>`,
+        formatter: (ps) => `${fmtTime(ps[0].value[0])}<br/>${esc(name)}: <b>${val(ps[0].value[1])}</b>`,
       },
       series: [
         {
@@ -225,9 +227,9 @@ function option(h, def, from, to) {
         const x = b[ps[0].dataIndex];
         if (!x) return "";
         return (
-          `${fmtTime(x.ts)}<br/>${t("c.history.avg")}: <b>${val(x.avg)}</b><br/>` +
-          `${t("c.history.min")}: ${val(x.min)} · ${t("c.history.max")}: ${val(x.max)}<br/>` +
-          `${t("c.history.count")}: ${x.count}`
+          `${fmtTime(x.ts)}<br/>${esc(t("c.history.avg"))}: <b>${val(x.avg)}</b><br/>` +
+          `${esc(t("c.history.min"))}: ${val(x.min)} · ${esc(t("c.history.max"))}: ${val(x.max)}<br/>` +
+          `${esc(t("c.history.count"))}: ${esc(x.count)}`
         );
       },
     },

@@ -21,9 +21,11 @@ function build([kinds, departments, regions]) {
 
 export function loadRefs() {
   if (!cache) {
-    cache = Promise.all([api("/kinds"), api("/departments"), api("/regions")]).then(build);
-    cache.catch(() => {
-      cache = null;
+    const p = Promise.all([api("/kinds"), api("/departments"), api("/regions")]).then(build);
+    cache = p;
+    // A failed load is retried next time, unless a newer load (invalidateRefs) replaced it.
+    p.catch(() => {
+      if (cache === p) cache = null;
     });
   }
   return cache;

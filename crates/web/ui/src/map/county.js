@@ -4,6 +4,7 @@
 // clicks through.
 import { L, geoLayer, boundsOf } from "./base.js";
 import { nameOf } from "../i18n.js";
+import { esc } from "../html.js";
 
 const STYLE = {
   dark: {
@@ -26,9 +27,6 @@ const TOWN_LEVELS = new Set(["town", "street", "township", "subdistrict"]);
 /** Grid labels only appear once the map is zoomed in this far (36+ labels crowd a county view). */
 const GRID_LABEL_ZOOM = 12;
 
-function esc(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
 
 /** The outer rings of a Polygon/MultiPolygon (or a Feature of one), as [[lon, lat], ...] lists. */
 function outerRings(g) {

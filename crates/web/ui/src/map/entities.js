@@ -246,6 +246,7 @@ export class EntityLayer {
 
   /** Rebuilds the cluster index from the (filtered) entities and redraws what is in view. */
   reindex() {
+    if (this.destroyed) return;
     const feats = [];
     for (const r of this.recs) {
       if (!r.ll || (this.filter && !this.filter(r))) continue;
@@ -273,7 +274,8 @@ export class EntityLayer {
 
   /** Redraws the clusters and symbols in view: adds what appeared, drops what left. */
   render() {
-    if (!this.index || !this.map._loaded) return;
+    // After destroy() the map may be removed too (Leaflet keeps _loaded set, then throws).
+    if (this.destroyed || !this.index || !this.map._loaded) return;
     const b = this.map.getBounds().pad(0.2);
     const sw = this.proj.fromMap(b.getSouthWest());
     const ne = this.proj.fromMap(b.getNorthEast());
@@ -502,7 +504,7 @@ export class EntityLayer {
     const rec = this.byId.get(id);
     if (!rec || !rec.ll) return false;
     const z = Math.max(CLUSTER_MAX_ZOOM + 1, this.map.getZoom());
-    this.map.once("moveend", () => this.openPopup(rec));
+    this.map.once("moveend", () => !this.destroyed && this.openPopup(rec));
     this.map.flyTo(rec.ll, z, { duration: 0.8 });
     return true;
   }
@@ -538,6 +540,7 @@ export class EntityLayer {
   }
 
   destroy() {
+    this.destroyed = true;
     clearInterval(this.ageTimer);
     clearTimeout(this.flushTimer);
     clearTimeout(this.indexTimer);

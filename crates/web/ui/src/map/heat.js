@@ -172,6 +172,7 @@ export class HeatLayer {
   }
 
   destroy() {
+    this.enabled = false;
     clearInterval(this.timer);
     if (this.ctrl) this.ctrl.abort();
     this.map.off("zoomend", this._onZoom);

@@ -64,8 +64,9 @@ export function reduceStatus(acc, p) {
 /**
  * One health colour for a group of entities, driven by its worst share: the share of devices
  * that should report (online/offline/silent) but are offline or silent. Over half failing is
- * red, over a fifth amber, some failing yellow-green, none failing green; a group with no
- * reporting devices at all takes the colour of its commonest lifecycle state.
+ * red, over a fifth amber, some failing yellow-green, none failing green. A group where no
+ * device has ever reported is grey (not yet connected, rather than failing); one with no
+ * devices that should report takes the colour of its commonest lifecycle state.
  */
 export function healthColor(tally, dark) {
   const active = tally.online + tally.offline + tally.silent;
@@ -74,6 +75,7 @@ export function healthColor(tally, dark) {
     for (const s of ["maintenance", "planned", "retired"]) if (tally[s] > (tally[best] || 0)) best = s;
     return statusColor(best, dark);
   }
+  if (tally.online + tally.offline === 0) return statusColor("silent", dark);
   const bad = (tally.offline + tally.silent) / active;
   if (bad > 0.5) return statusColor("offline", dark);
   if (bad > 0.2) return dark ? "#ff9a3c" : "#e8710a";

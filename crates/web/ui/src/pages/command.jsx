@@ -10,6 +10,7 @@ import { t, nameOf, fmtNum, fmtAge, getLang, onLang } from "../i18n.js";
 import { LangSwitch, LiveBadge, logout } from "../shell.jsx";
 import { ErrorBox, errText } from "../ui.jsx";
 import { echarts } from "../charts.js";
+import { esc } from "../html.js";
 import { createMap } from "../map/base.js";
 import { EntityLayer } from "../map/entities.js";
 import { HeatLayer, RAMP_CSS } from "../map/heat.js";
@@ -215,7 +216,7 @@ function Totals({ ov }) {
   const v = (x) => (tt ? fmtNum(x) : "—");
   return (
     <div class="cc-tiles cc-tiles-3">
-      <Tile label={t("cmd.kpi.entities")} value={v(tt?.entities ?? tt?.total)} testid="entities" />
+      <Tile label={t("cmd.kpi.entities")} value={v(tt?.total ?? tt?.entities)} testid="entities" />
       <Tile label={t("cmd.kpi.online")} value={v(tt?.online)} tone="ok" testid="online" />
       <Tile
         label={t("cmd.kpi.online_rate")}
@@ -334,7 +335,7 @@ function RpmChart({ ov }) {
     return {
       ...CHART_BASE,
       grid: { left: 40, right: 10, top: 10, bottom: 22 },
-      tooltip: { trigger: "axis", formatter: (p) => `${p[0].name}<br/>${t("cmd.chart.readings")}: ${fmtNum(p[0].value)}` },
+      tooltip: { trigger: "axis", formatter: (p) => `${esc(p[0].name)}<br/>${esc(t("cmd.chart.readings"))}: ${esc(fmtNum(p[0].value))}` },
       xAxis: { type: "category", data: pts.map((p) => hhmm(p[0])), ...AXIS, axisLabel: { ...AXIS.axisLabel, interval: 14 } },
       yAxis: { type: "value", ...AXIS, minInterval: 1 },
       series: [
@@ -388,9 +389,9 @@ function ShareChart({ ov }) {
         formatter: (ps) => {
           const k = ks[ps[0].dataIndex];
           return (
-            `<b>${names[ps[0].dataIndex]}</b><br/>` +
-            ps.map((p) => `${p.marker}${p.seriesName}: ${p.value}%`).join("<br/>") +
-            `<br/>${t("cmd.kinds.total")}: ${fmtNum(k.total)}`
+            `<b>${esc(names[ps[0].dataIndex])}</b><br/>` +
+            ps.map((p) => `${p.marker}${esc(p.seriesName)}: ${esc(p.value)}%`).join("<br/>") +
+            `<br/>${esc(t("cmd.kinds.total"))}: ${esc(fmtNum(k.total))}`
           );
         },
       },
@@ -468,9 +469,9 @@ function SeriesPanel({ kinds }) {
         formatter: (ps) => {
           const p = pts[ps[0].dataIndex];
           return (
-            `${fmt(p[0])}<br/>${t("cmd.series.avg")}: <b>${r2(p[1])}</b> ${cur.unit}` +
-            `<br/>${t("cmd.series.min")}: ${r2(p[2])} · ${t("cmd.series.max")}: ${r2(p[3])}` +
-            `<br/>${t("cmd.series.count")}: ${fmtNum(p[4])}`
+            `${fmt(p[0])}<br/>${esc(t("cmd.series.avg"))}: <b>${r2(p[1])}</b> ${esc(cur.unit)}` +
+            `<br/>${esc(t("cmd.series.min"))}: ${r2(p[2])} · ${esc(t("cmd.series.max"))}: ${r2(p[3])}` +
+            `<br/>${esc(t("cmd.series.count"))}: ${esc(fmtNum(p[4]))}`
           );
         },
       },
@@ -754,6 +755,9 @@ export function CommandCenter({ me, ui, onLogout }) {
   useEffect(() => {
     document.body.dataset.page = "command";
     delete document.body.dataset.mapReady;
+    // Answers that arrive after the page was left must not touch the removed map (Leaflet
+    // throws) nor mark the next page's map as ready.
+    let gone = false;
     const { map, proj, renderer } = createMap(mapEl.current, ui, { dark: true, zoomControl: true });
     const county = new CountyLayers(map, proj, { dark: true });
     let fitted = false;
@@ -806,6 +810,7 @@ export function CommandCenter({ me, ui, onLogout }) {
     const loadEntities = (req) =>
       (req || api("/map/entities")).then(
         (d) => {
+          if (gone) return;
           layer.load(d);
           setPresent(layer.kindsPresent());
           setMapErr(null);
@@ -815,6 +820,7 @@ export function CommandCenter({ me, ui, onLogout }) {
           if (!ready) {
             ready = true;
             requestAnimationFrame(() => {
+              if (gone) return;
               document.body.dataset.mapReady = "1";
               performance.mark("zc-map-ready");
               setChartsOn(true);
@@ -822,6 +828,7 @@ export function CommandCenter({ me, ui, onLogout }) {
           }
         },
         (e) => {
+          if (gone) return;
           setMapErr(e);
           setLoadingMap(false);
           setChartsOn(true);
@@ -840,6 +847,7 @@ export function CommandCenter({ me, ui, onLogout }) {
 
     first.regions.then(
       (regions) => {
+        if (gone) return;
         if (!cb) {
           const g = countyGeometry(ui, regions);
           const b = g ? county.setBoundary(g) : null;
@@ -849,22 +857,23 @@ export function CommandCenter({ me, ui, onLogout }) {
         county.setTowns(regions);
         if (!fitted) fit(county.townBounds());
       },
-      (e) => setLayersErr(e)
+      (e) => !gone && setLayersErr(e)
     );
-    first.grids.then((g) => county.setGrids(g), (e) => setLayersErr(e));
+    first.grids.then((g) => !gone && county.setGrids(g), (e) => !gone && setLayersErr(e));
     first.kinds.then(
       (k) => {
+        if (gone) return;
         setKinds(k);
         layer.setKinds(k);
       },
-      (e) => setLayersErr(e)
+      (e) => !gone && setLayersErr(e)
     );
-    first.departments.then((d) => layer.setDepartments(d), () => {});
+    first.departments.then((d) => !gone && layer.setDepartments(d), () => {});
 
     const offLive = live.on((batch) => {
       layer.applyChanges(batch);
       feed.push(batch);
-      if (batch.length) window.__zc.lastChange = { ...batch[batch.length - 1], received_ms: Date.now() };
+      if (batch.length && window.__zc) window.__zc.lastChange = { ...batch[batch.length - 1], received_ms: Date.now() };
     });
     const offLang = onLang(() => {
       county.relabel();
@@ -874,6 +883,7 @@ export function CommandCenter({ me, ui, onLogout }) {
     ro.observe(mapEl.current);
 
     return () => {
+      gone = true;
       offLive();
       offLang();
       ro.disconnect();

@@ -67,6 +67,8 @@ export function MapPage({ me, ui, query }) {
   useEffect(() => {
     document.body.dataset.page = "map";
     delete document.body.dataset.mapReady;
+    // Answers that arrive after the page was left must not touch the removed map.
+    let gone = false;
     const { map, proj, renderer } = createMap(mapEl.current, ui, { dark: false });
     const county = new CountyLayers(map, proj, { dark: false });
     let fitted = false;
@@ -117,6 +119,7 @@ export function MapPage({ me, ui, query }) {
     const loadEntities = () =>
       api("/map/entities").then(
         (d) => {
+          if (gone) return;
           layer.load(d);
           setPresent(layer.kindsPresent());
           setErr(null);
@@ -125,12 +128,14 @@ export function MapPage({ me, ui, query }) {
           if (!ready) {
             ready = true;
             requestAnimationFrame(() => {
+              if (gone) return;
               document.body.dataset.mapReady = "1";
               performance.mark("zc-map-ready");
             });
           }
         },
         (e) => {
+          if (gone) return;
           setErr(e);
           setLoaded(true);
         }
@@ -146,6 +151,7 @@ export function MapPage({ me, ui, query }) {
 
     api("/regions").then(
       (regions) => {
+        if (gone) return;
         if (!countyBounds) {
           const g = countyGeometry(ui, regions);
           if (g) countyBounds = county.setBoundary(g);
@@ -154,29 +160,31 @@ export function MapPage({ me, ui, query }) {
         county.setTowns(regions);
         if (!fitted) fit(county.townBounds());
       },
-      (e) => setLayersErr(e)
+      (e) => !gone && setLayersErr(e)
     );
-    api("/grids").then((g) => county.setGrids(g), (e) => setLayersErr(e));
+    api("/grids").then((g) => !gone && county.setGrids(g), (e) => !gone && setLayersErr(e));
     api("/kinds").then(
       (k) => {
+        if (gone) return;
         setKinds(k);
         layer.setKinds(k);
       },
-      (e) => setLayersErr(e)
+      (e) => !gone && setLayersErr(e)
     );
     api("/departments").then(
       (d) => {
+        if (gone) return;
         setDepts(d);
         layer.setDepartments(d);
       },
-      (e) => setLayersErr(e)
+      (e) => !gone && setLayersErr(e)
     );
 
     // Live: statuses change on the map; the list catches up every 2 s while reports arrive.
     let dirty = false;
     const offLive = live.on((batch) => {
       if (layer.applyChanges(batch)) dirty = true;
-      if (batch.length) window.__zc.lastChange = { ...batch[batch.length - 1], received_ms: Date.now() };
+      if (batch.length && window.__zc) window.__zc.lastChange = { ...batch[batch.length - 1], received_ms: Date.now() };
     });
     const listTimer = setInterval(() => {
       if (dirty) {
@@ -192,6 +200,7 @@ export function MapPage({ me, ui, query }) {
     ro.observe(mapEl.current);
 
     return () => {
+      gone = true;
       offLive();
       offLang();
       ro.disconnect();
@@ -306,17 +315,20 @@ export function MapPage({ me, ui, query }) {
             )}
           </select>
         </Field>
-        <Field label={t("mappage.filter.department")}>
-          <select value={filters.department} onChange={(e) => setF("department", e.currentTarget.value)} name="department">
-            <option value="">{t("common.all")}</option>
-            {depts.map((d) => (
-              <option value={d.id}>{nameOf(d)}</option>
-            ))}
-            {filters.department && !depts.some((d) => d.id === filters.department) && (
-              <option value={filters.department}>{filters.department}</option>
-            )}
-          </select>
-        </Field>
+        {/* A department user sees only its own department's entities: no choice to offer. */}
+        {me?.role !== "department" && (
+          <Field label={t("mappage.filter.department")}>
+            <select value={filters.department} onChange={(e) => setF("department", e.currentTarget.value)} name="department">
+              <option value="">{t("common.all")}</option>
+              {depts.map((d) => (
+                <option value={d.id}>{nameOf(d)}</option>
+              ))}
+              {filters.department && !depts.some((d) => d.id === filters.department) && (
+                <option value={filters.department}>{filters.department}</option>
+              )}
+            </select>
+          </Field>
+        )}
         <Field label={t("mappage.filter.status")}>
           <select value={filters.status} onChange={(e) => setF("status", e.currentTarget.value)} name="status">
             <option value="">{t("common.all")}</option>

@@ -2,7 +2,7 @@
 // import.
 import { useState } from "preact/hooks";
 import { api } from "../../api.js";
-import { nameOf, t } from "../../i18n.js";
+import { getLang, nameOf, t } from "../../i18n.js";
 import { CrudSection } from "../../components/crud.jsx";
 import { FormButtons, FormError, Field, useAction } from "../../components/form.jsx";
 import { refName } from "../../components/labels.jsx";
@@ -26,7 +26,7 @@ export function GridsAdmin() {
         {
           key: "departments", class: "wrap",
           title: t("c.grid.departments"),
-          render: (g) => (g.departments.length ? g.departments.map((d) => refName(refs?.dept, d)).join("、") : "—"),
+          render: (g) => (g.departments?.length ? g.departments.map((d) => refName(refs?.dept, d)).join(getLang() === "zh" ? "、" : ", ") : "—"),
         },
       ]}
       renderForm={({ item, onDone, onCancel }) => <GridForm item={item} refs={refs} onDone={onDone} onCancel={onCancel} />}
@@ -37,7 +37,7 @@ export function GridsAdmin() {
 
 function GridForm({ item, refs, onDone, onCancel }) {
   const [name, setName] = useState(item.name);
-  const [depts, setDepts] = useState(new Set(item.departments));
+  const [depts, setDepts] = useState(() => new Set(item.departments || []));
   const { busy, error, run } = useAction();
   const toggle = (id) =>
     setDepts((s) => {
