@@ -57,10 +57,15 @@ impl RateRing {
 
 impl Rate {
     pub(crate) fn new() -> Rate {
+        Rate::starting_at(now_ms())
+    }
+
+    /// An empty ring whose clock starts at `start_ms`.
+    fn starting_at(start_ms: i64) -> Rate {
         Rate {
             ring: Mutex::new(RateRing {
                 counts: vec![0; RING_SECONDS].into_boxed_slice(),
-                last: now_ms().div_euclid(1000),
+                last: start_ms.div_euclid(1000),
             }),
         }
     }
@@ -596,8 +601,8 @@ mod tests {
 
     #[test]
     fn rate_ring_counts_the_last_minute_and_per_minute() {
-        let r = Rate::new();
         let t0 = 1_764_000_000_000_i64; // a whole minute (epoch ms divisible by 60,000)
+        let r = Rate::starting_at(t0);
         assert_eq!(t0 % 60_000, 0);
         r.record(t0, 10);
         r.record(t0 + 30_000, 5);
@@ -616,8 +621,8 @@ mod tests {
 
     #[test]
     fn rate_ring_survives_a_long_gap_and_old_seconds() {
-        let r = Rate::new();
         let t0 = 1_764_000_000_000_i64;
+        let r = Rate::starting_at(t0);
         r.record(t0, 3);
         // A reading counted "at" an earlier second (clock step back) still lands in the ring.
         r.record(t0 - 5_000, 2);

@@ -92,6 +92,11 @@ fn key_table_matches_struct() {
             password_file: Some("x".into()),
             ..Default::default()
         },
+        map: MapConfig {
+            tile_url: Some("x".into()),
+            tile_attribution: Some("x".into()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let toml::Value::Table(top) = toml::Value::try_from(&cfg).unwrap() else {
@@ -355,4 +360,34 @@ fn valid_alternatives_pass() {
     let text = "database_url = \"postgresql://u@h/db\"\n[server]\nlisten = \"[::]:80\"\n\
                 [mqtt]\nurl = \"tcp://127.0.0.1:1883\"\n[auth]\nsession_ttl_hours = 720\n";
     Config::from_toml_str(text).unwrap();
+}
+
+#[test]
+fn map_tile_source_is_checked() {
+    let ok = Config::from_toml_str(
+        "[map]\ntile_url = \"https://t{s}.example.cn/{z}/{x}/{y}.png\"\ntile_subdomains = \"01234567\"\ntile_datum = \"gcj02\"\n",
+    )
+    .unwrap();
+    assert_eq!(ok.map.tile_datum, TileDatum::Gcj02);
+    assert_eq!(
+        invalid_key("[map]\ntile_url = \"https://tiles.example.cn/{z}/{x}.png\"\n"),
+        "map.tile_url"
+    );
+    assert_eq!(
+        invalid_key("[map]\ntile_url = \"ftp://tiles/{z}/{x}/{y}.png\"\n"),
+        "map.tile_url"
+    );
+    assert_eq!(
+        invalid_key("[map]\ntile_url = \"/t{s}/{z}/{x}/{y}.png\"\ntile_subdomains = \"\"\n"),
+        "map.tile_subdomains"
+    );
+    assert_eq!(
+        invalid_key("[map]\ntile_max_zoom = 30\n"),
+        "map.tile_max_zoom"
+    );
+    assert_eq!(
+        invalid_key("[ingest]\noffline_after_seconds = 0\n"),
+        "ingest.offline_after_seconds"
+    );
+    assert!(Config::from_toml_str("[map]\ntile_datum = \"bd09\"\n").is_err());
 }
