@@ -168,7 +168,23 @@ export class EntityLayer {
     this.popupRec = null;
     this.popup = L.popup({ maxWidth: 320, className: this.dark ? "zc-popup dark" : "zc-popup" });
     this.group.on("click", (e) => this._onClick(e));
-    this._onMove = () => this.render();
+    // While the user drags or zooms, live restyles and re-clustering wait for the move to end:
+    // the canvas is only translated during a drag, so the pan stays at the display's frame rate
+    // however fast readings arrive.
+    this.moving = false;
+    this.deferred = false;
+    this._onMoveStart = () => {
+      this.moving = true;
+    };
+    this._onMove = () => {
+      this.moving = false;
+      this.render();
+      if (this.deferred) {
+        this.deferred = false;
+        this._flush();
+      }
+    };
+    map.on("movestart", this._onMoveStart);
     map.on("moveend", this._onMove);
     this.ageTimer = setInterval(() => this._ageCheck(), AGE_CHECK_MS);
   }
@@ -391,6 +407,11 @@ export class EntityLayer {
 
   /** Restyles pending symbols in place; rebuilds the index when statuses changed (throttled). */
   _flush() {
+    if (this.destroyed) return;
+    if (this.moving) {
+      this.deferred = true;
+      return;
+    }
     const now = performance.now();
     let pulsing = false;
     for (const id of this.pending) {
@@ -418,7 +439,9 @@ export class EntityLayer {
       else if (!this.indexTimer) {
         this.indexTimer = setTimeout(() => {
           this.indexTimer = null;
-          if (this.dirtyIndex) this.reindex();
+          if (!this.dirtyIndex) return;
+          if (this.moving) this.deferred = true;
+          else this.reindex();
         }, wait);
       }
     }
@@ -545,6 +568,7 @@ export class EntityLayer {
     clearTimeout(this.flushTimer);
     clearTimeout(this.indexTimer);
     this.map.off("moveend", this._onMove);
+    this.map.off("movestart", this._onMoveStart);
     this.group.remove();
     this.popup.remove();
   }
