@@ -11,6 +11,7 @@
 //! - [`import`]: GeoJSON and CSV imports with row-level errors.
 //! - [`overview`]: what the command center and maps read: live status per entity, KPIs,
 //!   H3 heat cells, a metric aggregated over a kind.
+//! - [`scorecard`]: the DB37/T 3890 county scorecard measured from the registry and live state.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
 //!
@@ -33,6 +34,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod overview;
 pub mod registry;
+pub mod scorecard;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,6 +99,7 @@ pub(crate) struct Inner {
     pub(crate) tokens: auth::TokenCache,
     pub(crate) metrics: metrics::Metrics,
     pub(crate) rate: overview::Rate,
+    pub(crate) scorecard: scorecard::State,
     pub(crate) tasks: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     pub(crate) stop: tokio::sync::watch::Sender<bool>,
 }
@@ -121,6 +124,7 @@ impl Engine {
                 tokens,
                 metrics,
                 rate: overview::Rate::new(),
+                scorecard: scorecard::State::new(),
                 tasks: tokio::sync::Mutex::new(Vec::new()),
                 stop,
             }),

@@ -258,8 +258,9 @@ pub struct Overview {
     pub readings_per_minute: Vec<(i64, u64)>,
     /// Data freshness.
     pub freshness: Freshness,
-    /// KPIs later capabilities fill (alarms, cases, AQI, scenic-area occupancy, indicator
-    /// completion); `null` until they exist.
+    /// KPIs later capabilities fill (alarms, cases, AQI, scenic-area occupancy); `null` until
+    /// they exist. `indicator_completion` is filled from the scorecard: `star`,
+    /// `completed_weight`, `pass_line`, `aim`, `met`, `scored`, `computed_ms`.
     pub slots: serde_json::Value,
 }
 
@@ -382,8 +383,24 @@ impl Engine {
         rows
     }
 
-    /// The command center's KPIs for `actor`.
-    pub fn overview(&self, actor: &Actor) -> Overview {
+    /// The command center's KPIs for `actor`. The indicator completion is the county's
+    /// scorecard at [`crate::scorecard::DEFAULT_STAR`] (measured at most every 30 s).
+    pub async fn overview(&self, actor: &Actor) -> Overview {
+        let completion = match self.scorecard(actor, crate::scorecard::DEFAULT_STAR).await {
+            Ok(c) => serde_json::json!({
+                "star": c.star,
+                "completed_weight": c.totals.completed_weight,
+                "pass_line": c.totals.pass_line,
+                "aim": c.totals.aim,
+                "met": c.totals.met,
+                "scored": c.totals.scored,
+                "computed_ms": c.computed_ms,
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "scorecard for the overview failed");
+                serde_json::Value::Null
+            }
+        };
         let now = now_ms();
         let off = self.offline_after_ms();
         let mut totals = StatusCounts::default();
@@ -431,7 +448,7 @@ impl Engine {
                 "cases": null,
                 "aqi": null,
                 "scenic_occupancy": null,
-                "indicator_completion": null,
+                "indicator_completion": completion,
             }),
         }
     }

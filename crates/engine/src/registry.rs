@@ -159,6 +159,7 @@ impl Engine {
             }
         }
         self.inner.store.put_region(&r).await?;
+        self.scorecard_changed();
         self.audit(
             &actor.username,
             "region.put",
@@ -175,6 +176,7 @@ impl Engine {
         if !self.inner.store.delete_region(code).await? {
             return Err(Error::NotFound(format!("region {code}")));
         }
+        self.scorecard_changed();
         self.audit(
             &actor.username,
             "region.delete",
@@ -211,6 +213,7 @@ impl Engine {
             }
         }
         self.inner.store.put_department(&d).await?;
+        self.scorecard_changed();
         self.audit(
             &actor.username,
             "department.put",
@@ -227,6 +230,7 @@ impl Engine {
         if !self.inner.store.delete_department(id).await? {
             return Err(Error::NotFound(format!("department {id}")));
         }
+        self.scorecard_changed();
         self.audit(
             &actor.username,
             "department.delete",
@@ -272,6 +276,7 @@ impl Engine {
             }
         }
         self.inner.store.put_grid(&g).await?;
+        self.scorecard_changed();
         self.audit(&actor.username, "grid.put", &g.id, serde_json::json!({}))
             .await;
         Ok(g)
@@ -283,6 +288,7 @@ impl Engine {
         if !self.inner.store.delete_grid(id).await? {
             return Err(Error::NotFound(format!("grid {id}")));
         }
+        self.scorecard_changed();
         self.audit(&actor.username, "grid.delete", id, serde_json::json!({}))
             .await;
         Ok(())
@@ -306,6 +312,7 @@ impl Engine {
             .write()
             .kinds
             .insert(k.id.clone(), Arc::new(k.clone()));
+        self.scorecard_changed();
         self.audit(&actor.username, "kind.put", &k.id, serde_json::json!({}))
             .await;
         Ok(k)
@@ -318,6 +325,7 @@ impl Engine {
             return Err(Error::NotFound(format!("kind {id}")));
         }
         self.inner.index.write().kinds.remove(id);
+        self.scorecard_changed();
         self.audit(&actor.username, "kind.delete", id, serde_json::json!({}))
             .await;
         Ok(())
@@ -395,6 +403,7 @@ impl Engine {
             .write()
             .entities
             .insert(e.id.clone(), info(&e));
+        self.scorecard_changed();
         self.audit(
             &actor.username,
             "entity.create",
@@ -412,6 +421,7 @@ impl Engine {
             checked.push(self.check_new_entity(actor, e).await?);
         }
         self.insert_checked_entities(&checked).await?;
+        self.scorecard_changed();
         self.audit(
             &actor.username,
             "entity.seed",
@@ -425,6 +435,7 @@ impl Engine {
     /// Stores many checked entities in one transaction (imports and seeding).
     pub(crate) async fn insert_checked_entities(&self, es: &[Entity]) -> Result<()> {
         self.inner.store.insert_entities(es).await?;
+        self.scorecard_changed();
         let mut idx = self.inner.index.write();
         for e in es {
             idx.entities.insert(e.id.clone(), info(e));
@@ -474,6 +485,7 @@ impl Engine {
             .write()
             .entities
             .insert(e.id.clone(), info(&e));
+        self.scorecard_changed();
         self.audit(
             &actor.username,
             "entity.update",
@@ -494,6 +506,7 @@ impl Engine {
         self.inner.index.write().entities.remove(id);
         self.inner.tokens.remove_entity(id);
         self.inner.live.forget_entity(id);
+        self.scorecard_changed();
         self.audit(&actor.username, "entity.delete", id, serde_json::json!({}))
             .await;
         Ok(())

@@ -8,6 +8,7 @@
 mod api;
 mod error;
 mod ops;
+mod scorecard;
 mod stream;
 mod ui;
 
@@ -40,6 +41,7 @@ pub fn router(engine: Engine, cfg: WebConfig) -> Router {
     let compressed = Router::new()
         .merge(api::routes())
         .merge(ui::routes())
+        .merge(scorecard::routes())
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
         .merge(compressed)

@@ -240,7 +240,7 @@ async fn map_entities(
 }
 
 async fn overview(State(s): State<AppState>, Auth(a): Auth) -> Response {
-    Json(s.engine.overview(&a)).into_response()
+    Json(s.engine.overview(&a).await).into_response()
 }
 
 #[derive(Deserialize)]

@@ -266,6 +266,19 @@ function Slots({ ov }) {
         const v = ov?.slots?.[k];
         const pending = v === null || v === undefined;
         let shown = "—";
+        if (!pending && k === "indicator_completion") {
+          // The DB37/T 3890 scorecard: completed weight against the pass line and the aim.
+          const pct = (x) => fmtNum(Math.round(x * 1000) / 10) + "%";
+          return (
+            <Tile
+              label={t("cmd.slot." + k)}
+              value={pct(v.completed_weight)}
+              sub={t("cmd.slot.indicators_sub", { met: v.met, scored: v.scored, pass: pct(v.pass_line), star: v.star })}
+              tone={v.completed_weight >= v.pass_line ? "ok" : "bad"}
+              testid={"slot-" + k}
+            />
+          );
+        }
         if (!pending) {
           const x = typeof v === "object" ? v.value ?? v.count ?? v.total : v;
           shown = typeof x === "number" ? fmtNum(Math.round(x * 10) / 10) + (v.unit ? " " + v.unit : "") : String(x ?? "—");

@@ -1,0 +1,385 @@
+//! The live DB37/T 3890 scorecard over HTTP against the real binary, on SQLite and PostgreSQL:
+//! a registry seeded through the API, auto indicators checked against values worked out by
+//! hand (#3 smart lighting, #9 home meters, #10 monitoring coverage by area, #12 grid fusion),
+//! "no data" cases, the totals, who may read it, and the overview's completion slot.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
+    };
+}
+
+both_backends!(live_scorecard);
+
+/// H3's authalic Earth radius (km): the cells' areas are on this sphere.
+const R_KM: f64 = 6_371.007_180_918_475;
+
+fn point(lon: f64, lat: f64) -> Value {
+    json!({"type": "Point", "coordinates": [lon, lat]})
+}
+
+fn square(lon0: f64, lat0: f64, d: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[
+        [lon0, lat0], [lon0 + d, lat0], [lon0 + d, lat0 + d], [lon0, lat0 + d], [lon0, lat0]]]})
+}
+
+fn indicator(card: &Value, n: u64) -> &Value {
+    card["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["number"] == n)
+        .unwrap_or_else(|| panic!("indicator {n} missing"))
+}
+
+/// The answer of the provenance call starting with `prefix`.
+fn call_result(row: &Value, prefix: &str) -> Value {
+    row["provenance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["call"].as_str().unwrap().starts_with(prefix))
+        .unwrap_or_else(|| panic!("no call {prefix} in {}", row["provenance"]))["result"]
+        .clone()
+}
+
+fn close(got: &Value, want: f64, rel: f64, what: &str) {
+    let g = got
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what}: not a number: {got}"));
+    assert!(
+        (g - want).abs() <= rel * want.abs(),
+        "{what}: got {g}, want {want} ± {}%",
+        rel * 100.0
+    );
+}
+
+async fn post(api: &str, token: &str, path: &str, body: Value) {
+    let (st, b) = call("POST", &format!("{api}/{path}"), token, Some(body)).await;
+    assert_eq!(st, 201, "{path}: {b}");
+}
+
+async fn live_scorecard(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = fresh_db(backend, dir.path()) else {
+        return;
+    };
+    let srv = start(dir.path(), &db.url, "");
+    let base = &srv.base;
+    let api = format!("{base}/api/v1");
+    let admin = login(base, "admin", ADMIN_PASSWORD).await;
+
+    // The county: a 0.2° × 0.2° square at 36° N (spherical area 399.61 km²).
+    post(
+        &api,
+        &admin,
+        "regions",
+        json!({"code": "370323", "name": "沂源县", "geometry": square(118.0, 36.0, 0.2)}),
+    )
+    .await;
+    post(
+        &api,
+        &admin,
+        "regions",
+        json!({"code": "370323001", "name": "南麻街道"}),
+    )
+    .await;
+    for (id, name) in [
+        ("eco-env", "市生态环境局沂源分局"),
+        ("urban-mgmt", "县综合行政执法局"),
+        ("housing", "县住房城乡建设局"),
+        ("public-security", "县公安局"),
+        ("bigdata", "县大数据中心"),
+    ] {
+        post(&api, &admin, "departments", json!({"id": id, "name": name})).await;
+    }
+    // #12: two grids fuse two departments each (4 departments); the third has one.
+    for (id, deps) in [
+        ("g1", json!(["eco-env", "urban-mgmt"])),
+        ("g2", json!(["housing", "public-security"])),
+        ("g3", json!(["bigdata"])),
+    ] {
+        post(
+            &api,
+            &admin,
+            "grids",
+            json!({"id": id, "name": id, "region": "370323001", "departments": deps,
+                   "geometry": square(118.05, 36.05, 0.01)}),
+        )
+        .await;
+    }
+    let attr = |name: &str, ty: &str| json!({"name": name, "type": ty});
+    for (id, attrs) in [
+        ("streetlight", json!([attr("controllable", "boolean")])),
+        ("water_meter", json!([attr("household", "text")])),
+        ("electricity_meter", json!([attr("household", "text")])),
+        ("gas_meter", json!([attr("household", "text")])),
+        ("air_station", json!([])),
+        ("water_quality_station", json!([])),
+        ("noise_station", json!([])),
+        // Registered, but no entity: #2 has no data.
+        ("bus_line", json!([attr("realtime_prediction", "boolean")])),
+    ] {
+        post(
+            &api,
+            &admin,
+            "kinds",
+            json!({"id": id, "name": id, "attributes": attrs}),
+        )
+        .await;
+    }
+    let mut entities = Vec::new();
+    // #3: nine controllable lamps of ten in service; a retired one does not count.
+    for i in 1..=10 {
+        entities.push(json!({"id": format!("sl-{i:02}"), "kind": "streetlight",
+            "name": format!("路灯{i}"), "department": "urban-mgmt", "region": "370323001",
+            "geometry": point(118.1, 36.1), "attributes": {"controllable": i <= 9}}));
+    }
+    entities.push(
+        json!({"id": "sl-old", "kind": "streetlight", "name": "旧路灯",
+        "department": "urban-mgmt", "region": "370323001", "status": "retired",
+        "attributes": {"controllable": false}}),
+    );
+    // #9: meters, two water meters of three tied to a household.
+    for (id, kind, hh) in [
+        ("wm-1", "water_meter", Some("h1")),
+        ("wm-2", "water_meter", Some("h2")),
+        ("wm-3", "water_meter", None),
+        ("em-1", "electricity_meter", Some("h1")),
+        ("gm-1", "gas_meter", Some("h1")),
+    ] {
+        let attrs = match hh {
+            Some(h) => json!({"household": h}),
+            None => json!({}),
+        };
+        entities.push(
+            json!({"id": id, "kind": kind, "name": id, "department": "housing",
+            "region": "370323001", "attributes": attrs}),
+        );
+    }
+    // #10: air stations on the west edge (two at one site) and one outside the county;
+    // a water station at the centre; two noise stations far apart.
+    for (id, kind, lon, lat) in [
+        ("air-1", "air_station", 118.0, 36.1),
+        ("air-2", "air_station", 118.0, 36.1),
+        ("air-3", "air_station", 119.0, 36.1),
+        ("wq-1", "water_quality_station", 118.1, 36.1),
+        ("ns-1", "noise_station", 118.05, 36.05),
+        ("ns-2", "noise_station", 118.15, 36.15),
+    ] {
+        entities.push(
+            json!({"id": id, "kind": kind, "name": id, "department": "eco-env",
+            "region": "370323001", "geometry": point(lon, lat)}),
+        );
+    }
+    for e in entities {
+        post(&api, &admin, "entities", e).await;
+    }
+    for (user, role, dep) in [
+        ("urb1", "department", Some("urban-mgmt")),
+        ("view1", "viewer", None),
+    ] {
+        post(
+            &api,
+            &admin,
+            "users",
+            json!({"username": user, "role": role, "department": dep,
+                   "password": format!("{user}-password")}),
+        )
+        .await;
+    }
+
+    let (st, card) = call("GET", &format!("{api}/scorecard?star=4"), &admin, None).await;
+    assert_eq!(st, 200, "{card}");
+    assert_eq!(card["star"], 4);
+    assert_eq!(card["levels"], json!([4, 5]));
+    assert_eq!(card["pack"]["id"], "db37t3890-2020-county");
+    assert_eq!(card["indicators"].as_array().unwrap().len(), 44);
+
+    // #3 smart lighting: 9 / 10 = 90 % ≥ 90 %: met.
+    let r3 = indicator(&card, 3);
+    assert_eq!(r3["value"], 90.0, "{r3}");
+    assert_eq!(r3["status"], "met");
+    assert_eq!(r3["how"], "auto");
+    assert_eq!(r3["source"], "auto");
+    assert_eq!(r3["leading"], true);
+    assert_eq!(r3["group"], "数字惠民");
+    assert_eq!(r3["name_en"], "Smart lighting installation rate");
+    assert_eq!(
+        r3["target"],
+        json!({"op": ">=", "value": 90.0, "unit": "%", "refers_to_star": null})
+    );
+    assert_eq!(
+        r3["lead"],
+        json!([{"name": "县综合行政执法局", "id": "urban-mgmt"}])
+    );
+    assert_eq!(r3["partners"][0]["id"], "housing");
+    assert_eq!(
+        r3["provenance"],
+        json!([{"call": "count(streetlight, controllable=true)", "result": 9.0},
+               {"call": "count(streetlight)", "result": 10.0}])
+    );
+
+    // #9 home meters: counted, but the households base figure is not entered: no data.
+    let r9 = indicator(&card, 9);
+    assert_eq!(r9["value"], Value::Null, "{r9}");
+    assert_eq!(r9["status"], "no_data");
+    assert!(
+        r9["reason"].as_str().unwrap().contains("households"),
+        "{r9}"
+    );
+    assert_eq!(call_result(r9, "count(water_meter"), 2.0);
+    assert_eq!(call_result(r9, "count(electricity_meter"), 1.0);
+    assert_eq!(call_result(r9, "count(gas_meter"), 1.0);
+    assert_eq!(call_result(r9, "input(households)"), Value::Null);
+
+    // #10 monitoring coverage, by hand with A = R²·Δλ·(sin 36.2° − sin 36°) = 399.61 km²:
+    // air: half a 4 km disk on the west edge (the co-located pair counts once, the station
+    // outside adds nothing) = 8π = 25.13 km²; water: a 5 km disk = 25π = 78.54 km²; noise: two
+    // 0.5 km disks = 0.5π = 1.571 km². 100 × (0.4·25.13 + 0.4·78.54 + 0.2·1.571) / 399.61 =
+    // 10.456 %. The cells approximate areas within 0.5 % (county), 2 % (4–5 km disks) and 5 %
+    // (0.5 km disks).
+    let pi = std::f64::consts::PI;
+    let a = R_KM
+        * R_KM
+        * 0.2f64.to_radians()
+        * (36.2f64.to_radians().sin() - 36.0f64.to_radians().sin());
+    let r10 = indicator(&card, 10);
+    assert_eq!(r10["status"], "not_met", "{r10}");
+    close(
+        &call_result(r10, "area_covered([air_station]"),
+        8.0 * pi,
+        0.02,
+        "air",
+    );
+    close(
+        &call_result(r10, "area_covered([water_quality_station]"),
+        25.0 * pi,
+        0.02,
+        "water",
+    );
+    close(
+        &call_result(r10, "area_covered([noise_station]"),
+        0.5 * pi,
+        0.05,
+        "noise",
+    );
+    close(&call_result(r10, "county_area()"), a, 0.005, "county");
+    let want10 = 100.0 * (0.4 * 8.0 * pi + 0.4 * 25.0 * pi + 0.2 * 0.5 * pi) / a;
+    assert!((want10 - 10.456).abs() < 0.001);
+    close(&r10["value"], want10, 0.02, "#10");
+
+    // #12: four departments share grids with another: ≥ 4, met.
+    let r12 = indicator(&card, 12);
+    assert_eq!(r12["value"], 4.0, "{r12}");
+    assert_eq!(r12["status"], "met");
+
+    // A registered kind without entities, and kinds never registered: no data, never 0.
+    let r2 = indicator(&card, 2);
+    assert_eq!(r2["value"], Value::Null);
+    assert_eq!(r2["status"], "no_data");
+    assert!(
+        r2["reason"].as_str().unwrap().contains("`bus_line`"),
+        "{r2}"
+    );
+    assert_eq!(r2["parts"][0]["key"], "e_stop");
+    assert_eq!(r2["parts"][0]["value"], Value::Null);
+    assert_eq!(indicator(&card, 29)["status"], "no_data");
+    // Submitted ones wait for submissions.
+    let r1 = indicator(&card, 1);
+    assert_eq!(
+        (r1["how"].as_str(), r1["status"].as_str()),
+        (Some("submitted"), Some("no_data"))
+    );
+    assert_eq!(r1["reason"], "not submitted");
+    assert_eq!(indicator(&card, 40)["status"], "deduction");
+
+    // Totals: #3 and #12 met out of 43 scored indicators.
+    let t = &card["totals"];
+    assert_eq!(t["met"], 2, "{t}");
+    assert_eq!(t["scored"], 43);
+    assert_eq!(t["not_met"], 1); // #10
+    close(&t["completed_weight"], 2.0 / 43.0, 1e-9, "completed");
+    assert_eq!(t["pass_line"], 0.7);
+    assert_eq!(t["aim"], 0.8);
+    assert_eq!(t["passed"], false);
+    assert_eq!(t["aimed"], false);
+    assert_eq!(card["weights"]["equal"], true);
+    assert!(card["weights"]["statement_zh"]
+        .as_str()
+        .unwrap()
+        .contains("默认等权"));
+    let what_if = card["what_if"].as_array().unwrap();
+    assert_eq!(what_if.len(), 41);
+    // Equal weights: the one with data and the smallest distance comes first (#10).
+    assert_eq!(what_if[0]["number"], 10);
+
+    // A department user and a viewer read the same county figure; signed out may not.
+    for (user, pw) in [("urb1", "urb1-password"), ("view1", "view1-password")] {
+        let tok = login(base, user, pw).await;
+        let (st, c) = call("GET", &format!("{api}/scorecard"), &tok, None).await;
+        assert_eq!(st, 200, "{user}: {c}");
+        assert_eq!(c["star"], 4);
+        assert_eq!(c["totals"]["met"], 2, "{user}");
+        assert_eq!(indicator(&c, 9)["provenance"], r9["provenance"]);
+        let (st, _) = call("GET", &format!("{api}/scorecard/pack"), &tok, None).await;
+        assert_eq!(st, 200);
+    }
+    let (st, _) = call("GET", &format!("{api}/scorecard"), "nope", None).await;
+    assert_eq!(st, 401);
+
+    // Star levels: 5 is graded (most indicators have no five-star target), 3 is not.
+    let (st, c5) = call("GET", &format!("{api}/scorecard?star=5"), &admin, None).await;
+    assert_eq!(st, 200, "{c5}");
+    assert_eq!(c5["star"], 5);
+    assert_eq!(indicator(&c5, 3)["status"], "no_target");
+    assert_eq!(indicator(&c5, 3)["value"], 90.0);
+    let (st, e) = call("GET", &format!("{api}/scorecard?star=3"), &admin, None).await;
+    assert_eq!(st, 422, "{e}");
+    assert_eq!(e["error"]["code"], "invalid");
+    let (st, _) = call("GET", &format!("{api}/scorecard?star=x"), &admin, None).await;
+    assert_eq!(st, 400);
+    // The four-star answer did not change after asking for five.
+    let (_, again) = call("GET", &format!("{api}/scorecard"), &admin, None).await;
+    assert_eq!(indicator(&again, 3)["status"], "met");
+
+    // The pack itself.
+    let (st, p) = call("GET", &format!("{api}/scorecard/pack"), &admin, None).await;
+    assert_eq!(st, 200);
+    assert_eq!(p["id"], "db37t3890-2020-county");
+    assert_eq!(p["indicators"].as_array().unwrap().len(), 44);
+    assert_eq!(p["pass_line"], 0.7);
+
+    // The command center's completion slot.
+    let (st, o) = call("GET", &format!("{api}/overview"), &admin, None).await;
+    assert_eq!(st, 200, "{o}");
+    let slot = &o["slots"]["indicator_completion"];
+    assert_eq!(slot["star"], 4, "{slot}");
+    assert_eq!(slot["met"], 2);
+    assert_eq!(slot["scored"], 43);
+    assert_eq!(slot["pass_line"], 0.7);
+    assert_eq!(slot["aim"], 0.8);
+    close(&slot["completed_weight"], 2.0 / 43.0, 1e-9, "slot");
+
+    // A registry change shows at once (the cache is dropped): a tenth in-service lamp without
+    // control makes #3 9 / 11 = 81.8 %, not met.
+    post(
+        &api,
+        &admin,
+        "entities",
+        json!({"id": "sl-11", "kind": "streetlight", "name": "路灯11", "department": "urban-mgmt",
+               "region": "370323001", "attributes": {"controllable": false}}),
+    )
+    .await;
+    let (_, card) = call("GET", &format!("{api}/scorecard"), &admin, None).await;
+    let r3 = indicator(&card, 3);
+    close(&r3["value"], 900.0 / 11.0, 1e-9, "#3 after");
+    assert_eq!(r3["status"], "not_met");
+    assert_eq!(card["totals"]["met"], 1);
+}
