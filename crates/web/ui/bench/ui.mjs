@@ -3,10 +3,12 @@
 //
 //   cargo build --release
 //   node crates/web/ui/bench/ui.mjs [--binary target/release/zhicheng] [--entities 10000]
-//        [--runs 5] [--devices] [--interval 10]
+//        [--runs 5] [--devices] [--interval 10] [--warmup SECONDS]
 //
 // It starts `zhicheng demo --entities N` on a free port (with --devices, the simulated devices
-// report every --interval seconds while it measures), signs in, and for each run opens the
+// report every --interval seconds while it measures; it first waits --warmup seconds, default
+// two intervals, so that every device has reported once and the county is in its steady
+// state rather than 10,000 devices coming online at once), signs in, and for each run opens the
 // command center in a fresh browser context (cold cache) and reads:
 //   - first-contentful-paint (the frame drawn),
 //   - zc-map-ready (every entity loaded and drawn on the map: the mark the page sets),
@@ -34,6 +36,7 @@ const entities = Number(opt("entities", "10000"));
 const runs = Number(opt("runs", "5"));
 const devices = args.includes("--devices");
 const interval = opt("interval", "10");
+const warmup = Number(opt("warmup", devices ? String(2 * Number(interval)) : "0"));
 const password = "bench-admin-password";
 
 const data = mkdtempSync(join(tmpdir(), "zhicheng-ui-bench-"));
@@ -58,6 +61,7 @@ const pct = (v, p) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.f
 const fmt = (x) => x.toFixed(0).padStart(5);
 
 try {
+  if (warmup > 0) await new Promise((r) => setTimeout(r, warmup * 1000));
   const login = await fetch(base + "/api/v1/auth/login", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -152,7 +156,7 @@ try {
   }
   await browser.close();
 
-  console.log(`UI benchmark: ${count} entities${devices ? `, devices reporting every ${interval} s` : ", no device traffic"}, ${runs} cold runs, 1920×1080, headless Chromium (software rendering), ${cpus().length} cores`);
+  console.log(`UI benchmark: ${count} entities${devices ? `, devices reporting every ${interval} s (after ${warmup} s warm-up)` : ", no device traffic"}, ${runs} cold runs, 1920×1080, headless Chromium (software rendering), ${cpus().length} cores`);
   console.log(`  GET /api/v1/map/entities           ${fmt(apiMs)} ms  (${(list.length / 1024).toFixed(0)} KiB)`);
   console.log(`  first contentful paint     median ${fmt(median(fcp))} ms   max ${fmt(Math.max(...fcp))} ms`);
   console.log(`  map ready (all drawn)      median ${fmt(median(ready))} ms   max ${fmt(Math.max(...ready))} ms`);
