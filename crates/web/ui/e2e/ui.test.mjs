@@ -191,3 +191,33 @@ test("a viewer reads everything and is offered no changes", async (t) => {
   await assert.rejects(call(viewer, "DELETE", "/entities/air-001"), /403/);
   await page.context().close();
 });
+
+test("the scorecard shows the completed weight and each indicator's status and provenance", async (t) => {
+  const page = await newPage(browser);
+  await uiLogin(page, "admin", ADMIN_PASSWORD);
+  await commandCenterReady(page);
+  // The command center's indicator tile leads to the scorecard.
+  const tile = page.locator('a[data-kpi="slot-indicator_completion"]');
+  assert.equal(await tile.getAttribute("href"), "#/scorecard");
+  await page.goto(BASE + "/#/scorecard");
+  const completed = page.locator("#scorecard-completed");
+  await completed.waitFor();
+  assert.match(await completed.innerText(), /^\d+(\.\d+)?%$/);
+  const row = page.locator('tr[data-indicator="3"]');
+  const status = await row.locator("td[data-status]").getAttribute("data-status");
+  assert.ok(["met", "not_met", "no_data"].includes(status), status);
+  // Expanding the row shows the definition and the facts calls behind the value.
+  const expand = row.locator("button[aria-expanded]");
+  assert.equal(await expand.getAttribute("aria-expanded"), "false");
+  await expand.click();
+  assert.equal(await expand.getAttribute("aria-expanded"), "true");
+  const detail = page.locator('tr[data-detail="3"]');
+  await detail.waitFor();
+  const text = await detail.innerText();
+  assert.match(text, /指标释义|计算方法/);
+  assert.match(text, /取数过程/);
+  assert.match(text, /count\(streetlight/);
+  await shot(t, page, "1-scorecard-row-3");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

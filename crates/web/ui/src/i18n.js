@@ -4,9 +4,10 @@
 import core from "./i18n/core.js";
 import command from "./i18n/command.js";
 import console_ from "./i18n/console.js";
+import scorecard from "./i18n/scorecard.js";
 
 const dicts = { zh: {}, en: {} };
-for (const d of [core, command, console_]) {
+for (const d of [core, command, console_, scorecard]) {
   Object.assign(dicts.zh, d.zh);
   Object.assign(dicts.en, d.en);
 }

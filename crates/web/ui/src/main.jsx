@@ -12,6 +12,7 @@ import { EntitiesPage } from "./pages/entities.jsx";
 import { EntityPage } from "./pages/entity.jsx";
 import { AdminPage } from "./pages/admin.jsx";
 import { AccountPage } from "./pages/account.jsx";
+import { ScorecardPage } from "./pages/scorecard.jsx";
 import { canAdminRegistry } from "./session.js";
 import { Loading } from "./ui.jsx";
 
@@ -78,6 +79,9 @@ function App() {
       ) : (
         <p class="err">{t("error.forbidden")}</p>
       );
+      break;
+    case "scorecard":
+      body = <ScorecardPage me={me} ui={ui} query={route.query} />;
       break;
     case "account":
       body = <AccountPage me={me} onMe={setMe} />;

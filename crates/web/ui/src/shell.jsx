@@ -72,6 +72,7 @@ export function ConsoleShell({ me, ui, active, onLogout, children }) {
     ["command", t("nav.command")],
     ["entities", t("nav.entities")],
     ["map", t("nav.map")],
+    ["scorecard", t("nav.scorecard")],
     ...(canAdminRegistry(me) ? [["admin", t("nav.admin")]] : []),
     ["account", t("nav.account")],
   ];

@@ -200,12 +200,23 @@ function Panel({ title, children, className = "", extra, id }) {
   );
 }
 
-function Tile({ label, value, sub, tone = "", testid }) {
+function Tile({ label, value, sub, tone = "", testid, href, linkLabel }) {
+  const body = [
+    <div class="cc-tile-label">{label}</div>,
+    <div class="cc-tile-value">{value}</div>,
+    sub !== undefined && <div class="cc-tile-sub">{sub}</div>,
+  ];
+  // A tile with a page behind it is a link named by its figure and where it leads.
+  if (href) {
+    return (
+      <a class={"cc-tile cc-tile-link " + tone} data-kpi={testid} href={href} aria-label={linkLabel}>
+        {body}
+      </a>
+    );
+  }
   return (
     <div class={"cc-tile " + tone} data-kpi={testid}>
-      <div class="cc-tile-label">{label}</div>
-      <div class="cc-tile-value">{value}</div>
-      {sub !== undefined && <div class="cc-tile-sub">{sub}</div>}
+      {body}
     </div>
   );
 }
@@ -276,6 +287,8 @@ function Slots({ ov }) {
               sub={t("cmd.slot.indicators_sub", { met: v.met, scored: v.scored, pass: pct(v.pass_line), star: v.star })}
               tone={v.completed_weight >= v.pass_line ? "ok" : "bad"}
               testid={"slot-" + k}
+              href="#/scorecard"
+              linkLabel={t("sc.tile_link", { label: t("cmd.slot." + k), value: pct(v.completed_weight) })}
             />
           );
         }

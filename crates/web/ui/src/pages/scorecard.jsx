@@ -1,0 +1,595 @@
+// #/scorecard: the county's live DB37/T 3890 scorecard. The completed weight against the pass
+// line and the aim, the indicators by group (一级指标) with their value, status, provenance and
+// units, filters kept in the hash query, and the what-if list (which unmet indicators lift the
+// county over the pass line soonest).
+import { Fragment } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import "./console.css";
+import "./scorecard.css";
+import { api } from "../api.js";
+import { fmtTime, getLang, t } from "../i18n.js";
+import { navigate } from "../shell.jsx";
+import { ErrorBox, Loading, useAsync } from "../ui.jsx";
+import { Field, Select } from "../components/form.jsx";
+import { useRefs } from "../components/refs.js";
+
+const FILTERS = ["star", "status", "how", "group", "mine"];
+const STATUSES = ["met", "not_met", "no_data", "no_target", "deduction"];
+const HOWS = ["auto", "submitted", "hybrid"];
+const WHATIF_SHORT = 8;
+
+function filtersOf(query) {
+  const f = {};
+  for (const k of FILTERS) f[k] = query?.get(k) || "";
+  return f;
+}
+
+function setFilters(f) {
+  const p = new URLSearchParams();
+  for (const k of FILTERS) if (f[k]) p.set(k, f[k]);
+  const s = p.toString();
+  navigate("#/scorecard" + (s ? "?" + s : ""));
+}
+
+const en = () => getLang() === "en";
+const nm = (x) => (en() && x?.name_en) || x?.name || "";
+const groupName = (i) => (en() && i.group_en) || i.group;
+
+/** 0.0465 → "4.7%". */
+function pct(x, digits = 1) {
+  if (x === null || x === undefined || Number.isNaN(x)) return "—";
+  return (Math.round(x * 100 * 10 ** digits) / 10 ** digits).toFixed(digits) + "%";
+}
+
+function num(v) {
+  const a = Math.abs(v);
+  const d = Number.isInteger(v) ? 0 : a >= 100 ? 1 : a >= 1 ? 1 : 3;
+  return new Intl.NumberFormat(en() ? "en-US" : "zh-CN", { maximumFractionDigits: d }).format(v);
+}
+
+/** A value in a target's unit. */
+function fmtVal(v, unit) {
+  if (v === null || v === undefined) return "—";
+  switch (unit) {
+    case "%":
+      return num(v) + "%";
+    case "bool":
+      return v >= 1 ? t("sc.value.yes") : t("sc.value.no");
+    case "rank%":
+      return t("sc.value.rank", { v: num(v) });
+    case "count": {
+      const u = t("sc.unit.count");
+      return num(v) + (u ? " " + u : "");
+    }
+    case undefined:
+    case null:
+    case "":
+      return num(v);
+    default:
+      return num(v) + " " + unit;
+  }
+}
+
+const OPS = { ">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=" };
+
+function fmtTarget(tg) {
+  if (!tg) return "—";
+  if (tg.unit === "bool") return t("sc.target.bool");
+  if (tg.unit === "rank%") return (OPS[tg.op] === "≤" ? "" : OPS[tg.op] + " ") + t("sc.target.rank", { v: num(tg.value) });
+  return `${OPS[tg.op] || tg.op} ${fmtVal(tg.value, tg.unit)}`;
+}
+
+/** The server's reasons are English and joined by "; ": shown in the UI's language. */
+function fmtReason(r) {
+  if (!r) return "";
+  return r
+    .split(/;\s*/)
+    .map((p) => {
+      if (p === "not submitted") return t("sc.reason.not_submitted");
+      let m = /^no entities of kind `([^`]+)`$/.exec(p);
+      if (m) return t("sc.reason.no_kind", { kind: m[1] });
+      m = /^base figure `([^`]+)` not entered$/.exec(p);
+      if (m) return t("sc.reason.no_input", { name: m[1] });
+      return p;
+    })
+    .join(en() ? "; " : "；");
+}
+
+function fmtNote(n) {
+  if (/^Submitted indicators/.test(n)) return t("sc.note.submissions");
+  if (/^Base figures/.test(n)) return t("sc.note.inputs");
+  return n;
+}
+
+function StatusBadge({ status }) {
+  return <span class={"badge sc-st sc-st-" + status}>{t("sc.status." + status)}</span>;
+}
+
+/** A unit's name: the department's English name when the unit is a registered department. */
+function unitName(u, refs) {
+  if (en() && u.id) {
+    const d = refs?.dept?.get(u.id);
+    if (d?.name_en) return d.name_en;
+  }
+  return u.name;
+}
+
+function Units({ units, refs }) {
+  if (!units?.length) return <span class="muted">—</span>;
+  return units.map((u, i) => (
+    <Fragment key={i}>
+      {i > 0 && (en() ? ", " : "、")}
+      <span class={u.id ? "sc-unit" : "sc-unit muted"} data-unit={u.id || undefined}>
+        {unitName(u, refs)}
+      </span>
+    </Fragment>
+  ));
+}
+
+export function ScorecardPage({ me, query }) {
+  const filters = filtersOf(query);
+  const star = filters.star;
+  const card = useAsync(() => api("/scorecard", { query: { star } }), [star]);
+  const pack = useAsync(() => api("/scorecard/pack"), []);
+  const { refs } = useRefs();
+  const [open, setOpen] = useState(() => new Set());
+  const [focus, setFocus] = useState(null);
+
+  // After "go to" in the what-if list: scroll the row into view once it is rendered.
+  useEffect(() => {
+    if (focus === null) return;
+    const row = document.querySelector(`tr[data-indicator="${focus}"]`);
+    if (row) {
+      row.scrollIntoView({ block: "center" });
+      row.querySelector("button.sc-expand")?.focus({ preventScroll: true });
+      setFocus(null);
+    }
+  });
+
+  const d = card.data;
+  const packById = new Map((pack.data?.indicators || []).map((i) => [i.number, i]));
+  const myDept = me.role === "department" ? me.department : null;
+
+  const toggle = (n) =>
+    setOpen((s) => {
+      const x = new Set(s);
+      x.has(n) ? x.delete(n) : x.add(n);
+      return x;
+    });
+
+  const goTo = (n) => {
+    const ind = d.indicators.find((i) => i.number === n);
+    if (ind && !matches(ind, filters, myDept)) setFilters({ star: filters.star });
+    setOpen((s) => new Set(s).add(n));
+    setFocus(n);
+  };
+
+  return (
+    <section class="console-page sc-page" aria-labelledby="sc-title">
+      <div class="page-head">
+        <div>
+          <h1 id="sc-title">{t("sc.title")}</h1>
+          {d && (
+            <p class="muted sc-sub">
+              {t("sc.subtitle", { standard: d.pack.standard, name: nm(d.pack) })}
+            </p>
+          )}
+        </div>
+        <div class="sc-head-tools">
+          {d && d.levels.length > 1 && (
+            <div class="seg sc-stars" role="group" aria-label={t("sc.star_pick")}>
+              {d.levels.map((n) => (
+                <button
+                  type="button"
+                  key={n}
+                  aria-pressed={d.star === n}
+                  onClick={() => setFilters({ ...filters, star: String(n) })}
+                >
+                  {t("sc.star_n", { n })}
+                </button>
+              ))}
+            </div>
+          )}
+          <button type="button" onClick={card.reload} disabled={card.loading} aria-label={t("sc.refresh")}>
+            {t("common.refresh")}
+          </button>
+        </div>
+      </div>
+      <ErrorBox error={card.error} />
+      {!d && card.loading && <Loading />}
+      {d && (
+        <Fragment>
+          <Summary d={d} />
+          <Filters d={d} filters={filters} myDept={myDept} />
+          <div class="sc-layout">
+            <div class="sc-main">
+              <Groups d={d} filters={filters} myDept={myDept} packById={packById} refs={refs} open={open} toggle={toggle} />
+            </div>
+            <aside class="sc-side">
+              <WhatIf d={d} onGo={goTo} />
+            </aside>
+          </div>
+        </Fragment>
+      )}
+    </section>
+  );
+}
+
+function Summary({ d }) {
+  const tt = d.totals;
+  const aim = tt.aim ?? null;
+  const clamp = (x) => Math.max(0, Math.min(1, x)) * 100;
+  const tone = tt.aimed ? "ok" : tt.passed ? "pass" : "bad";
+  const label = t("sc.bar_label", { pct: pct(tt.completed_weight), pass: pct(tt.pass_line, 0), aim: aim === null ? "—" : pct(aim, 0) });
+  const weights = en() ? d.weights.statement : d.weights.statement_zh;
+  return (
+    <section class="panel sc-summary" aria-labelledby="sc-completed-label">
+      <div class="sc-score">
+        <div class="sc-score-top">
+          <span id="sc-completed-label" class="sc-score-label">
+            {t("sc.completed")}
+          </span>
+          <span id="scorecard-completed" class={"sc-big " + tone}>
+            {pct(tt.completed_weight)}
+          </span>
+          <span class={"sc-verdict " + tone}>{tt.aimed ? t("sc.aimed") : tt.passed ? t("sc.passed") : t("sc.not_passed")}</span>
+        </div>
+        <div class="sc-bar" role="img" aria-label={label}>
+          <div class={"sc-bar-fill " + tone} style={{ width: clamp(tt.completed_weight) + "%" }} />
+          <div class="sc-mark pass" style={{ left: clamp(tt.pass_line) + "%" }} aria-hidden="true">
+            <span>{t("sc.pass_line", { pct: pct(tt.pass_line, 0) })}</span>
+          </div>
+          {aim !== null && (
+            <div class="sc-mark aim" style={{ left: clamp(aim) + "%" }} aria-hidden="true">
+              <span>{t("sc.aim", { pct: pct(aim, 0) })}</span>
+            </div>
+          )}
+        </div>
+        <p class="sc-steps">
+          {!tt.passed &&
+            (tt.steps_to_pass === null || tt.steps_to_pass === undefined
+              ? t("sc.steps_never")
+              : t("sc.steps_to_pass", { n: tt.steps_to_pass }))}
+          {!tt.passed && tt.steps_to_aim !== null && tt.steps_to_aim !== undefined && (en() ? "; " : "；")}
+          {!tt.aimed && tt.steps_to_aim !== null && tt.steps_to_aim !== undefined && t("sc.steps_to_aim", { n: tt.steps_to_aim })}
+          {tt.deduction > 0 && <span class="sc-deduction"> · {t("sc.deduction", { pct: pct(tt.deduction) })}</span>}
+        </p>
+      </div>
+      <ul class="sc-counts" aria-label={t("sc.counts")}>
+        <Count k="met" n={tt.met} />
+        <Count k="not_met" n={tt.not_met} />
+        <Count k="no_data" n={tt.no_data} />
+        {tt.no_target > 0 && <Count k="no_target" n={tt.no_target} />}
+        <Count k="scored" n={tt.scored} />
+      </ul>
+      <div class="sc-facts">
+        <p>
+          <b>{t("sc.weights")}：</b>
+          {weights}
+        </p>
+        {d.notes?.length > 0 && (
+          <ul class="sc-notes" aria-label={t("sc.notes")}>
+            {d.notes.map((n, i) => (
+              <li key={i}>{fmtNote(n)}</li>
+            ))}
+          </ul>
+        )}
+        <p class="muted small">
+          <time dateTime={new Date(d.computed_ms).toISOString()}>{t("sc.computed", { time: fmtTime(d.computed_ms) })}</time>
+        </p>
+      </div>
+    </section>
+  );
+}
+
+function Count({ k, n }) {
+  return (
+    <li class={"sc-count sc-count-" + k} data-count={k}>
+      <span class="sc-count-n">{n}</span>
+      <span class="sc-count-label">{t("sc.count." + k)}</span>
+    </li>
+  );
+}
+
+function matches(i, f, myDept) {
+  if (f.status && i.status !== f.status) return false;
+  if (f.how && i.how !== f.how) return false;
+  if (f.group && i.group !== f.group) return false;
+  if (f.mine && myDept) {
+    const mine = [...i.lead, ...i.partners].some((u) => u.id === myDept);
+    if (!mine) return false;
+  }
+  return true;
+}
+
+function groupsOf(indicators) {
+  const out = [];
+  const by = new Map();
+  for (const i of indicators) {
+    if (!by.has(i.group)) {
+      const g = { group: i.group, group_en: i.group_en, items: [] };
+      by.set(i.group, g);
+      out.push(g);
+    }
+    by.get(i.group).items.push(i);
+  }
+  return out;
+}
+
+function Filters({ d, filters, myDept }) {
+  const change = (k) => (v) => setFilters({ ...filters, [k]: v });
+  const present = new Set(d.indicators.map((i) => i.status));
+  const any = ["status", "how", "group", "mine"].some((k) => filters[k]);
+  return (
+    <form class="filters sc-filters" role="search" aria-label={t("sc.filters")} onSubmit={(e) => e.preventDefault()}>
+      <Field label={t("sc.f.status")}>
+        <Select
+          name="status"
+          value={filters.status}
+          onChange={change("status")}
+          empty={t("common.all")}
+          options={STATUSES.filter((s) => present.has(s) || s === filters.status || ["met", "not_met", "no_data"].includes(s)).map((s) => [s, t("sc.status." + s)])}
+        />
+      </Field>
+      <Field label={t("sc.f.how")}>
+        <Select name="how" value={filters.how} onChange={change("how")} empty={t("common.all")} options={HOWS.map((h) => [h, t("sc.how." + h)])} />
+      </Field>
+      <Field label={t("sc.f.group")}>
+        <Select
+          name="group"
+          value={filters.group}
+          onChange={change("group")}
+          empty={t("common.all")}
+          options={groupsOf(d.indicators).map((g) => [g.group, groupName(g)])}
+        />
+      </Field>
+      {myDept && (
+        <label class="check sc-mine">
+          <input type="checkbox" name="mine" checked={!!filters.mine} onChange={(e) => change("mine")(e.currentTarget.checked ? "1" : "")} />
+          {t("sc.f.mine")}
+        </label>
+      )}
+      {any && (
+        <div class="filter-buttons">
+          <button type="button" onClick={() => setFilters({ star: filters.star })}>
+            {t("c.filters.clear")}
+          </button>
+        </div>
+      )}
+    </form>
+  );
+}
+
+function Groups({ d, filters, myDept, packById, refs, open, toggle }) {
+  const shown = d.indicators.filter((i) => matches(i, filters, myDept));
+  return (
+    <Fragment>
+      <p class="muted small sc-shown" role="status">
+        {t("sc.shown", { n: shown.length, total: d.indicators.length })}
+      </p>
+      {shown.length === 0 && <p class="panel muted">{t("sc.none")}</p>}
+      {groupsOf(shown).map((g) => {
+        const all = d.indicators.filter((i) => i.group === g.group && i.status !== "deduction");
+        const met = all.filter((i) => i.status === "met").length;
+        const id = "sc-g-" + all[0]?.number;
+        return (
+          <section class="panel sc-group" key={g.group} aria-labelledby={id} data-group={g.group}>
+            <div class="panel-head">
+              <h2 id={id}>{groupName(g)}</h2>
+              <span class="muted small">{t("sc.group_count", { met, n: all.length })}</span>
+            </div>
+            <IndicatorTable group={groupName(g)} items={g.items} packById={packById} refs={refs} open={open} toggle={toggle} />
+          </section>
+        );
+      })}
+    </Fragment>
+  );
+}
+
+function IndicatorTable({ group, items, packById, refs, open, toggle }) {
+  return (
+    <div class="table-wrap">
+      <table class="data sc-table" aria-label={t("sc.table", { group })}>
+        <thead>
+          <tr>
+            <th scope="col" class="sc-c-num">
+              {t("sc.col.number")}
+            </th>
+            <th scope="col" class="sc-c-name">
+              {t("sc.col.name")}
+            </th>
+            <th scope="col">{t("sc.col.how")}</th>
+            <th scope="col" class="sc-c-num-r">
+              {t("sc.col.target")}
+            </th>
+            <th scope="col" class="sc-c-num-r">
+              {t("sc.col.value")}
+            </th>
+            <th scope="col">{t("sc.col.status")}</th>
+            <th scope="col" class="sc-c-units">
+              {t("sc.col.lead")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((i) => {
+            const isOpen = open.has(i.number);
+            const detailId = "sc-detail-" + i.number;
+            const name = nm(i);
+            const unit = i.target?.unit;
+            return (
+              <Fragment key={i.number}>
+                <tr data-indicator={i.number} class={isOpen ? "open" : ""}>
+                  <td class="sc-c-num">{i.number}</td>
+                  <td class="sc-c-name">
+                    <button
+                      type="button"
+                      class="sc-expand"
+                      aria-expanded={isOpen}
+                      aria-controls={detailId}
+                      title={t(isOpen ? "sc.collapse" : "sc.expand", { name })}
+                      onClick={() => toggle(i.number)}
+                    >
+                      <span class="sc-chev" aria-hidden="true">
+                        ▸
+                      </span>
+                      <span>{name}</span>
+                    </button>
+                    {i.leading && (
+                      <abbr class="sc-leading" title={t("sc.leading_title")} aria-label={t("sc.leading_title")}>
+                        {t("sc.leading")}
+                      </abbr>
+                    )}
+                  </td>
+                  <td>
+                    <span class={"badge sc-how sc-how-" + i.how}>{t("sc.how." + i.how)}</span>
+                  </td>
+                  <td class="sc-c-num-r">{i.status === "deduction" ? "—" : fmtTarget(i.target)}</td>
+                  <td class="sc-c-num-r sc-value">{fmtVal(i.value, unit)}</td>
+                  <td data-status={i.status}>
+                    <StatusBadge status={i.status} />
+                  </td>
+                  <td class="sc-c-units">
+                    <Units units={i.lead} refs={refs} />
+                  </td>
+                </tr>
+                {isOpen && (
+                  <tr class="sc-detail-row" id={detailId} data-detail={i.number}>
+                    <td colSpan={7}>
+                      <Detail i={i} p={packById.get(i.number)} refs={refs} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Provenance({ calls }) {
+  if (!calls?.length) return <p class="muted">{t("sc.d.provenance_none")}</p>;
+  return (
+    <table class="sc-prov">
+      <thead>
+        <tr>
+          <th scope="col">{t("sc.d.call")}</th>
+          <th scope="col">{t("sc.d.result")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {calls.map((c, k) => (
+          <tr key={k}>
+            <td>
+              <code>{c.call}</code>
+            </td>
+            <td class="sc-c-num-r">{c.result === null || c.result === undefined ? <span class="muted">{t("sc.no_result")}</span> : num(c.result)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Detail({ i, p, refs }) {
+  const text = (label, v, lang) =>
+    v ? (
+      <div class="sc-d-item">
+        <dt>{label}</dt>
+        <dd lang={lang}>{v}</dd>
+      </div>
+    ) : null;
+  const ref = i.target?.refers_to_star;
+  return (
+    <div class="sc-detail">
+      <dl class="sc-d-texts">
+        {text(t("sc.d.definition"), p?.definition)}
+        {text(t("sc.d.formula_text"), i.formula_text)}
+        {text(t("sc.d.requirement"), p?.requirement)}
+        {ref ? text(t("sc.col.target"), `${fmtTarget(i.target)}（${t("sc.d.target_note", { n: ref })}）`) : null}
+        {p?.deduction ? text(t("sc.d.weight"), t("sc.d.deduction", { pct: pct(p.deduction.per_unit, 0) })) : null}
+        {text(t("sc.d.note"), p?.note, "en")}
+        {text(t("sc.d.source"), i.source ? t("sc.source." + i.source) : null)}
+        {text(t("sc.d.reason"), i.value === null ? fmtReason(i.reason) : null)}
+        {text(t("sc.d.lead"), i.lead?.length ? <Units units={i.lead} refs={refs} /> : null)}
+        {text(t("sc.d.partners"), i.partners?.length ? <Units units={i.partners} refs={refs} /> : <span class="muted">{t("common.none")}</span>)}
+      </dl>
+      <div class="sc-d-prov">
+        <h3>{t("sc.d.provenance")}</h3>
+        <Provenance calls={i.provenance} />
+        {i.parts?.length > 0 && (
+          <Fragment>
+            <h3>{t("sc.d.parts")}</h3>
+            <ul class="sc-parts">
+              {i.parts.map((pt) => (
+                <li key={pt.key} data-part={pt.key}>
+                  <div class="sc-part-head">
+                    <b>{nm(pt)}</b>
+                    <span class={"badge sc-how sc-how-" + pt.how}>{t("sc.how." + pt.how)}</span>
+                    <span>
+                      {t("sc.col.target")} {fmtTarget(pt.target)} · {t("sc.col.value")} {fmtVal(pt.value, pt.target?.unit)}
+                    </span>
+                    <StatusBadge status={pt.met === true ? "met" : pt.met === false ? "not_met" : "no_data"} />
+                  </div>
+                  {pt.value === null && pt.reason && (
+                    <p class="muted small">
+                      {t("sc.d.reason")}：{fmtReason(pt.reason)}
+                    </p>
+                  )}
+                  <Provenance calls={pt.provenance} />
+                </li>
+              ))}
+            </ul>
+          </Fragment>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function WhatIf({ d, onGo }) {
+  const [all, setAll] = useState(false);
+  const list = d.what_if || [];
+  const byNum = new Map(d.indicators.map((i) => [i.number, i]));
+  const firstPass = list.findIndex((w) => w.reaches_pass);
+  const firstAim = list.findIndex((w) => w.reaches_aim);
+  const short = Math.max(WHATIF_SHORT, d.totals.passed ? 0 : firstPass + 1);
+  const shown = all ? list : list.slice(0, short);
+  return (
+    <section class="panel sc-whatif" aria-labelledby="sc-whatif-title">
+      <h2 id="sc-whatif-title">{t("sc.whatif")}</h2>
+      <p class="muted small">{t("sc.whatif_hint")}</p>
+      {list.length === 0 ? (
+        <p class="muted">{t("sc.whatif_none")}</p>
+      ) : (
+        <ol class="sc-whatif-list" aria-label={t("sc.whatif_list")} id="sc-whatif-list">
+          {shown.map((w, k) => {
+            const ind = byNum.get(w.number);
+            const name = ind ? nm(ind) : w.name;
+            return (
+              <li key={w.number} data-whatif={w.number} class={k === firstPass ? "pass" : k === firstAim ? "aim" : ""}>
+                <span class="sc-w-num">{w.number}</span>
+                <button type="button" class="linklike" onClick={() => onGo(w.number)} title={t("sc.whatif_show", { name })}>
+                  {name}
+                </button>
+                <StatusBadge status={w.status} />
+                <span class="sc-w-gain">
+                  {t("sc.whatif_gain", { pct: pct(w.gain) })} → {t("sc.whatif_after", { pct: pct(w.completed_after) })}
+                </span>
+                {k === firstPass && <span class="sc-w-flag pass">{t("sc.whatif_pass")}</span>}
+                {k === firstAim && <span class="sc-w-flag aim">{t("sc.whatif_aim")}</span>}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {list.length > short && (
+        <button type="button" class="sc-more" aria-expanded={all} aria-controls="sc-whatif-list" onClick={() => setAll(!all)}>
+          {all ? t("sc.whatif_less") : t("sc.whatif_more", { n: list.length })}
+        </button>
+      )}
+    </section>
+  );
+}
