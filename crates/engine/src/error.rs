@@ -23,6 +23,12 @@ pub enum Error {
     /// The engine is shutting down or the bus is closed.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The upload is larger than allowed.
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// The upload's type is not accepted (or the bytes are not of the declared type).
+    #[error("unsupported type: {0}")]
+    UnsupportedType(String),
     /// The store failed.
     #[error("store: {0}")]
     Store(zhicheng_store::Error),

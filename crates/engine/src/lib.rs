@@ -12,6 +12,7 @@
 //! - [`overview`]: what the command center and maps read: live status per entity, KPIs,
 //!   H3 heat cells, a metric aggregated over a kind.
 //! - [`scorecard`]: the DB37/T 3890 county scorecard measured from the registry and live state.
+//! - [`submissions`]: departments' submitted indicator values with evidence, and their review.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
 //!
@@ -35,6 +36,7 @@ pub mod metrics;
 pub mod overview;
 pub mod registry;
 pub mod scorecard;
+pub mod submissions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,6 +68,9 @@ pub struct EngineConfig {
     pub retention_interval: Duration,
     /// An active entity that has not reported for this long is shown offline.
     pub offline_after: Duration,
+    /// Where evidence files of indicator submissions are stored (`<data_dir>/evidence`); none
+    /// refuses uploads.
+    pub evidence_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfig {
@@ -80,6 +85,7 @@ impl Default for EngineConfig {
             compact_interval: Duration::from_secs(5),
             retention_interval: Duration::from_secs(3600),
             offline_after: Duration::from_secs(900),
+            evidence_dir: None,
         }
     }
 }

@@ -11,8 +11,9 @@
 //!   reading is within `offline_after`, `offline`, `silent`, `maintenance`, `planned`).
 //! - `input(name)` (base figures such as `households`) is always *no data* for now: base figures
 //!   arrive with the departments' submissions (a later slice of issue 5).
-//! - Submitted indicators are *no data* ("not submitted") and hybrid ones are auto where the
-//!   formula has data, for the same reason.
+//! - Submitted indicators take the latest *approved* department submission of the current
+//!   month (UTC+8; see [`crate::submissions`]), else they are *no data* ("not submitted");
+//!   hybrid ones are auto where the formula has data and submitted otherwise.
 //! - A kind with no (non-retired) entities answers *no data*, never 0.
 //!
 //! **Areas** ([`CountyCells`]): the county's boundary is filled with H3 cells at resolution 10
@@ -45,9 +46,7 @@ use zhicheng_model::{Actor, EntityQuery, EntityStatus, Region, RegionLevel};
 use zhicheng_scorecard::expr::{Call, Expr, Facts, Selector};
 use zhicheng_scorecard::pack::Level;
 use zhicheng_scorecard::score::{Source, Status, WhatIf};
-use zhicheng_scorecard::{
-    measure, score, Observations, Observed, Pack, Submissions, Target, UnitRef,
-};
+use zhicheng_scorecard::{measure, score, Observations, Observed, Pack, Target, UnitRef};
 
 use crate::error::invalid;
 use crate::live::rd;
@@ -78,6 +77,7 @@ struct Cached {
     at: Instant,
     generation: u64,
     computed_ms: i64,
+    period: String,
     obs: Arc<Observations>,
 }
 
@@ -438,6 +438,8 @@ pub struct Scorecard {
     pub levels: Vec<u8>,
     /// When the values were measured (epoch ms; reused for up to 30 s).
     pub computed_ms: i64,
+    /// The month (`YYYY-MM`, UTC+8) whose approved submissions feed submitted values.
+    pub period: String,
     pub indicators: Vec<IndicatorRow>,
     pub totals: Totals,
     pub weights: Weights,
@@ -470,7 +472,7 @@ fn observed_parts(o: Option<&Observed>) -> (Option<Source>, Vec<Call>) {
     }
 }
 
-fn build(pack: &Pack, obs: &Observations, star: u8, computed_ms: i64) -> Scorecard {
+fn build(pack: &Pack, obs: &Observations, star: u8, computed_ms: i64, period: &str) -> Scorecard {
     let card = score(pack, obs, star);
     let mut indicators = Vec::with_capacity(pack.indicators.len());
     for (ind, res) in pack.indicators.iter().zip(&card.indicators) {
@@ -587,6 +589,7 @@ fn build(pack: &Pack, obs: &Observations, star: u8, computed_ms: i64) -> Scoreca
         star,
         levels: levels(pack),
         computed_ms,
+        period: period.to_string(),
         indicators,
         totals: Totals {
             total_weight: card.total_weight,
@@ -608,9 +611,11 @@ fn build(pack: &Pack, obs: &Observations, star: u8, computed_ms: i64) -> Scoreca
         weights,
         what_if: card.what_if,
         notes: vec![
-            "Submitted indicators and hybrid ones without platform data are \"not submitted\" \
-             until department submissions exist."
-                .into(),
+            format!(
+                "Submitted indicators, and hybrid ones without platform data, take the latest \
+                 approved department submission of {period}; without one they are \"not \
+                 submitted\"."
+            ),
             "Base figures (input: households, …) are not entered yet: formulas that need them \
              have no data."
                 .into(),
@@ -649,30 +654,33 @@ impl Engine {
                 format!("pack {} grades stars {}", pack.id, list.join(", ")),
             ));
         }
-        let (computed_ms, obs) = self.scorecard_observations().await?;
-        Ok(build(&pack, &obs, star, computed_ms))
+        let (computed_ms, period, obs) = self.scorecard_observations().await?;
+        Ok(build(&pack, &obs, star, computed_ms, &period))
     }
 
     /// The measured values, from the cache when fresh.
-    async fn scorecard_observations(&self) -> Result<(i64, Arc<Observations>)> {
+    async fn scorecard_observations(&self) -> Result<(i64, String, Arc<Observations>)> {
         let st = &self.inner.scorecard;
         let mut cache = st.cache.lock().await;
         let generation = st.generation.load(Ordering::Relaxed);
+        let period = crate::submissions::current_period();
         if let Some(c) = cache.as_ref() {
-            if c.generation == generation && c.at.elapsed() < CACHE_TTL {
-                return Ok((c.computed_ms, c.obs.clone()));
+            if c.generation == generation && c.period == period && c.at.elapsed() < CACHE_TTL {
+                return Ok((c.computed_ms, c.period.clone(), c.obs.clone()));
             }
         }
         let facts = self.registry_facts().await?;
-        let obs = Arc::new(measure(&st.pack, &facts, &Submissions::new()));
+        let submitted = self.approved_submissions(&period).await?;
+        let obs = Arc::new(measure(&st.pack, &facts, &submitted));
         let computed_ms = now_ms();
         *cache = Some(Cached {
             at: Instant::now(),
             generation,
             computed_ms,
+            period: period.clone(),
             obs: obs.clone(),
         });
-        Ok((computed_ms, obs))
+        Ok((computed_ms, period, obs))
     }
 
     /// A snapshot of the whole county's registry and live state as scorecard facts.
@@ -786,7 +794,7 @@ mod tests {
     use super::*;
     use geo::{LineString, MultiPolygon, Polygon};
     use serde_json::json;
-    use zhicheng_scorecard::Eval;
+    use zhicheng_scorecard::{Eval, Submissions};
 
     const R_KM: f64 = 6_371.007_180_918_475; // H3's authalic radius
 
@@ -978,7 +986,7 @@ mod tests {
             None,
         );
         let obs = measure(&pack, &facts, &Submissions::new());
-        let card = build(&pack, &obs, 4, 0);
+        let card = build(&pack, &obs, 4, 0, "2026-11");
         let row = |n: u32| card.indicators.iter().find(|r| r.number == n).unwrap();
         assert_eq!(row(3).value, Some(90.0));
         assert_eq!(row(3).status, Status::Met);

@@ -229,6 +229,14 @@ pub(crate) fn conflict_on_unique(e: sqlx::Error, what: impl FnOnce() -> String) 
     }
 }
 
+/// A foreign-key violation as [`Error::NotFound`] of what it references, anything else as is.
+pub(crate) fn missing_on_foreign_key(e: sqlx::Error, what: impl FnOnce() -> String) -> Error {
+    match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => Error::NotFound(what()),
+        _ => Error::Database(e),
+    }
+}
+
 /// Applied and pending versions, given the versions recorded as applied in `_sqlx_migrations`.
 pub(crate) fn migration_status(
     migrator: &sqlx::migrate::Migrator,

@@ -124,6 +124,71 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// A department's value of one indicator for one month, with the big-data center's review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct IndicatorSubmission {
+    /// Assigned by the store (0 on insert).
+    pub id: i64,
+    /// The indicator pack's id.
+    pub pack: String,
+    /// Indicator number within the pack.
+    pub indicator: i64,
+    /// The month, `YYYY-MM`.
+    pub period: String,
+    /// The value.
+    pub value: f64,
+    /// The department's note (may be empty).
+    pub note: String,
+    /// The department the value is entered for.
+    pub department: Option<String>,
+    /// Who submitted.
+    pub submitted_by: String,
+    /// When (epoch ms).
+    pub submitted_ms: i64,
+    /// `submitted`, `approved` or `returned`.
+    pub status: String,
+    /// Who reviewed.
+    pub reviewed_by: Option<String>,
+    /// When (epoch ms).
+    pub reviewed_ms: Option<i64>,
+    /// The reviewer's comment (required to return).
+    pub review_comment: Option<String>,
+}
+
+/// Filters of [`Store::list_submissions`]; `None` matches everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubmissionQuery {
+    pub pack: Option<String>,
+    pub indicator: Option<i64>,
+    pub period: Option<String>,
+    pub status: Option<String>,
+    pub department: Option<String>,
+}
+
+/// An evidence file of a submission; the bytes are on disk at `path` (relative to the data
+/// directory).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct IndicatorEvidence {
+    /// Assigned by the store (0 on insert).
+    pub id: i64,
+    /// The submission.
+    pub submission: i64,
+    /// File name as uploaded.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// Where the bytes are, relative to the data directory.
+    pub path: String,
+    /// Who uploaded.
+    pub uploaded_by: String,
+    /// When (epoch ms).
+    pub uploaded_ms: i64,
+}
+
 /// A series: one metric of one entity, with its numeric key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Series {
@@ -308,6 +373,32 @@ pub trait Store: Send + Sync + 'static {
     async fn append_audit(&self, a: &AuditEntry) -> Result<()>;
     /// The newest audit entries (at most `limit`), newest first, with id below `before` if given.
     async fn list_audit(&self, limit: usize, before: Option<i64>) -> Result<Vec<AuditEntry>>;
+
+    // ---- indicator submissions and evidence ----
+    /// Stores a new submission (its `id` is ignored) and returns the id assigned.
+    async fn insert_submission(&self, s: &IndicatorSubmission) -> Result<i64>;
+    /// One submission.
+    async fn get_submission(&self, id: i64) -> Result<Option<IndicatorSubmission>>;
+    /// Submissions matching `q`, newest first (by `submitted_ms`, then id).
+    async fn list_submissions(&self, q: &SubmissionQuery) -> Result<Vec<IndicatorSubmission>>;
+    /// Records the review of a submission still `submitted`: sets `status`, `reviewed_by`,
+    /// `reviewed_ms` and `review_comment`. `false` when there is no such submission or it was
+    /// reviewed already (the review happens once).
+    async fn review_submission(
+        &self,
+        id: i64,
+        status: &str,
+        reviewed_by: &str,
+        reviewed_ms: i64,
+        comment: Option<&str>,
+    ) -> Result<bool>;
+    /// Stores an evidence record (its `id` is ignored) and returns the id assigned.
+    /// [`Error::NotFound`] when the submission does not exist.
+    async fn insert_evidence(&self, e: &IndicatorEvidence) -> Result<i64>;
+    /// The evidence of a submission, in upload order.
+    async fn list_evidence(&self, submission: i64) -> Result<Vec<IndicatorEvidence>>;
+    /// One evidence record.
+    async fn get_evidence(&self, id: i64) -> Result<Option<IndicatorEvidence>>;
 
     // ---- series, history, state ----
     /// Returns the series of these (entity, metric) pairs in the same order, creating the missing

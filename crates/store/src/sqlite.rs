@@ -28,15 +28,21 @@ use zhicheng_model::{Department, Entity, EntityQuery, Grid, Kind, Page, Region, 
 use crate::batch::{clamp_ts, dirty_window, live_dirty, RollupPlan, WritePlan};
 use crate::block::{self, Block, Segment};
 use crate::codec::{
-    self, conflict_on_unique, count, distinct_keys, first_duplicate, order_series, page_of,
-    rollup_points, rollup_table, to_json, DepartmentRow, EntityParams, EntityRow, GridRow,
-    RegionRow, ENTITY_COLUMNS, ENTITY_INSERT,
+    self, conflict_on_unique, count, distinct_keys, first_duplicate, missing_on_foreign_key,
+    order_series, page_of, rollup_points, rollup_table, to_json, DepartmentRow, EntityParams,
+    EntityRow, GridRow, RegionRow, ENTITY_COLUMNS, ENTITY_INSERT,
 };
 use crate::filter::{contains_pattern, page_limit, prefix_range};
 use crate::{
-    AuditEntry, Backend, DeviceToken, Error, Latest, MigrationStatus, Point, Result, RollupPoint,
-    Series, Session, Store, UserRecord, WriteStats,
+    AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Latest,
+    MigrationStatus, Point, Result, RollupPoint, Series, Session, Store, SubmissionQuery,
+    UserRecord, WriteStats,
 };
+
+const SUBMISSION_COLUMNS: &str = "id, pack, indicator, period, value, note, department, \
+    submitted_by, submitted_ms, status, reviewed_by, reviewed_ms, review_comment";
+const EVIDENCE_COLUMNS: &str =
+    "id, submission, file_name, content_type, size, sha256, path, uploaded_by, uploaded_ms";
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -1348,6 +1354,119 @@ impl Store for SqliteStore {
         .bind(before)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.read)
+        .await?)
+    }
+
+    // ---- indicator submissions and evidence ----
+
+    async fn insert_submission(&self, s: &IndicatorSubmission) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO indicator_submission (pack, indicator, period, value, note, department, \
+             submitted_by, submitted_ms, status, reviewed_by, reviewed_ms, review_comment) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+        )
+        .bind(&s.pack)
+        .bind(s.indicator)
+        .bind(&s.period)
+        .bind(s.value)
+        .bind(&s.note)
+        .bind(&s.department)
+        .bind(&s.submitted_by)
+        .bind(s.submitted_ms)
+        .bind(&s.status)
+        .bind(&s.reviewed_by)
+        .bind(s.reviewed_ms)
+        .bind(&s.review_comment)
+        .fetch_one(&self.write)
+        .await?)
+    }
+
+    async fn get_submission(&self, id: i64) -> Result<Option<IndicatorSubmission>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM indicator_submission WHERE id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    async fn list_submissions(&self, q: &SubmissionQuery) -> Result<Vec<IndicatorSubmission>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM indicator_submission \
+             WHERE (?1 IS NULL OR pack = ?1) \
+             AND (?2 IS NULL OR indicator = ?2) \
+             AND (?3 IS NULL OR period = ?3) \
+             AND (?4 IS NULL OR status = ?4) \
+             AND (?5 IS NULL OR department = ?5) \
+             ORDER BY submitted_ms DESC, id DESC"
+        ))
+        .bind(&q.pack)
+        .bind(q.indicator)
+        .bind(&q.period)
+        .bind(&q.status)
+        .bind(&q.department)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn review_submission(
+        &self,
+        id: i64,
+        status: &str,
+        reviewed_by: &str,
+        reviewed_ms: i64,
+        comment: Option<&str>,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE indicator_submission SET status = ?2, reviewed_by = ?3, \
+             reviewed_ms = ?4, review_comment = ?5 \
+             WHERE id = ?1 AND status = 'submitted'",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(reviewed_by)
+        .bind(reviewed_ms)
+        .bind(comment)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn insert_evidence(&self, e: &IndicatorEvidence) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO indicator_evidence (submission, file_name, content_type, size, sha256, \
+             path, uploaded_by, uploaded_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        )
+        .bind(e.submission)
+        .bind(&e.file_name)
+        .bind(&e.content_type)
+        .bind(e.size)
+        .bind(&e.sha256)
+        .bind(&e.path)
+        .bind(&e.uploaded_by)
+        .bind(e.uploaded_ms)
+        .fetch_one(&self.write)
+        .await
+        .map_err(|x| missing_on_foreign_key(x, || format!("submission {}", e.submission)))
+    }
+
+    async fn list_evidence(&self, submission: i64) -> Result<Vec<IndicatorEvidence>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {EVIDENCE_COLUMNS} FROM indicator_evidence WHERE submission = ?1 ORDER BY id"
+        ))
+        .bind(submission)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn get_evidence(&self, id: i64) -> Result<Option<IndicatorEvidence>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {EVIDENCE_COLUMNS} FROM indicator_evidence WHERE id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
         .await?)
     }
 

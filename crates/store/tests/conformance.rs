@@ -18,8 +18,8 @@ use zhicheng_model::{
     BBox, Department, Entity, EntityQuery, EntityStatus, Grid, Kind, Region, RegionLevel, Step,
 };
 use zhicheng_store::{
-    AuditEntry, Backend, DeviceToken, Error, Point, RollupPoint, Series, Session, Store,
-    UserRecord, WriteStats,
+    AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Point,
+    RollupPoint, Series, Session, Store, SubmissionQuery, UserRecord, WriteStats,
 };
 
 // ---------------------------------------------------------------- harness
@@ -153,6 +153,7 @@ conformance!(
     case_late_and_replayed_points_merge,
     case_writes_to_a_deleted_series_are_dropped,
     case_repack_joins_small_blocks,
+    case_indicator_submissions,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -287,9 +288,9 @@ const HOUR: i64 = 3_600_000;
 async fn case_migrations(store: Arc<dyn Store>) {
     let before = store.migration_status().await.expect("status before");
     assert!(before.applied.is_empty());
-    assert_eq!(before.pending, vec![1, 2, 3]);
+    assert_eq!(before.pending, vec![1, 2, 3, 4]);
     let after = store.migrate().await.expect("migrate");
-    assert_eq!(after.applied, vec![1, 2, 3]);
+    assert_eq!(after.applied, vec![1, 2, 3, 4]);
     assert!(after.pending.is_empty());
     // Re-running is a no-op.
     assert_eq!(store.migrate().await.expect("migrate again"), after);
@@ -2020,4 +2021,147 @@ async fn case_repack_joins_small_blocks(store: Arc<dyn Store>) {
             (DAY + 2000, 2.0)
         ]
     );
+}
+
+async fn case_indicator_submissions(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let sub = |indicator: i64, period: &str, dep: &str, ms: i64, value: f64| IndicatorSubmission {
+        id: 0,
+        pack: "p1".into(),
+        indicator,
+        period: period.into(),
+        value,
+        note: "说明".into(),
+        department: Some(dep.into()),
+        submitted_by: "edu1".into(),
+        submitted_ms: ms,
+        status: "submitted".into(),
+        reviewed_by: None,
+        reviewed_ms: None,
+        review_comment: None,
+    };
+    let a = store
+        .insert_submission(&sub(4, "2026-11", "education", 1000, 62.5))
+        .await
+        .unwrap();
+    let b = store
+        .insert_submission(&sub(4, "2026-11", "education", 2000, 0.1 + 0.2))
+        .await
+        .unwrap();
+    let c = store
+        .insert_submission(&sub(6, "2026-10", "health", 1500, 3.0))
+        .await
+        .unwrap();
+    assert!(a > 0 && b != a && c != a && c != b);
+    let got = store.get_submission(b).await.unwrap().unwrap();
+    assert_eq!(
+        got,
+        IndicatorSubmission {
+            id: b,
+            ..sub(4, "2026-11", "education", 2000, 0.1 + 0.2)
+        }
+    );
+    assert_eq!(store.get_submission(b + c + 100).await.unwrap(), None);
+
+    // Filters; newest first.
+    let ids = |v: Vec<IndicatorSubmission>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    let all = store
+        .list_submissions(&SubmissionQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(ids(all), vec![b, c, a]);
+    let q = SubmissionQuery {
+        pack: Some("p1".into()),
+        indicator: Some(4),
+        period: Some("2026-11".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(store.list_submissions(&q).await.unwrap()), vec![b, a]);
+    let q = SubmissionQuery {
+        department: Some("health".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(store.list_submissions(&q).await.unwrap()), vec![c]);
+    let q = SubmissionQuery {
+        pack: Some("other".into()),
+        ..Default::default()
+    };
+    assert!(store.list_submissions(&q).await.unwrap().is_empty());
+
+    // A review happens once.
+    assert!(store
+        .review_submission(a, "approved", "op1", 3000, None)
+        .await
+        .unwrap());
+    assert!(!store
+        .review_submission(a, "returned", "op1", 3100, Some("again"))
+        .await
+        .unwrap());
+    assert!(store
+        .review_submission(b, "returned", "op1", 3200, Some("缺少证明材料"))
+        .await
+        .unwrap());
+    assert!(!store
+        .review_submission(b + c + 100, "approved", "op1", 3300, None)
+        .await
+        .unwrap());
+    let ra = store.get_submission(a).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            ra.status.as_str(),
+            ra.reviewed_by.as_deref(),
+            ra.reviewed_ms,
+            ra.review_comment
+        ),
+        ("approved", Some("op1"), Some(3000), None)
+    );
+    let rb = store.get_submission(b).await.unwrap().unwrap();
+    assert_eq!(rb.status, "returned");
+    assert_eq!(rb.review_comment.as_deref(), Some("缺少证明材料"));
+    let q = SubmissionQuery {
+        status: Some("approved".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(store.list_submissions(&q).await.unwrap()), vec![a]);
+
+    // Evidence.
+    let ev = |submission: i64, name: &str| IndicatorEvidence {
+        id: 0,
+        submission,
+        file_name: name.into(),
+        content_type: "application/pdf".into(),
+        size: 1234,
+        sha256: "ab".repeat(32),
+        path: format!("evidence/ab/{}", "ab".repeat(32)),
+        uploaded_by: "edu1".into(),
+        uploaded_ms: 1100,
+    };
+    let e1 = store.insert_evidence(&ev(a, "证明.pdf")).await.unwrap();
+    let e2 = store.insert_evidence(&ev(a, "second.pdf")).await.unwrap();
+    assert_ne!(e1, e2);
+    let listed = store.list_evidence(a).await.unwrap();
+    assert_eq!(
+        listed,
+        vec![
+            IndicatorEvidence {
+                id: e1,
+                ..ev(a, "证明.pdf")
+            },
+            IndicatorEvidence {
+                id: e2,
+                ..ev(a, "second.pdf")
+            }
+        ]
+    );
+    assert!(store.list_evidence(c).await.unwrap().is_empty());
+    assert_eq!(
+        store.get_evidence(e2).await.unwrap().unwrap().file_name,
+        "second.pdf"
+    );
+    assert_eq!(store.get_evidence(e1 + e2 + 100).await.unwrap(), None);
+    // Evidence of a submission that does not exist is refused.
+    match store.insert_evidence(&ev(a + b + c + 100, "x.pdf")).await {
+        Err(Error::NotFound(_)) => {}
+        other => panic!("{other:?}"),
+    }
 }

@@ -53,6 +53,12 @@ impl From<Error> for ApiError {
                 "unavailable",
                 "服务暂不可用",
             ),
+            Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", "文件过大"),
+            Error::UnsupportedType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                "文件类型不支持",
+            ),
             Error::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store", "存储出错"),
         };
         if status.is_server_error() {

@@ -64,6 +64,7 @@ pub fn engine_config(cfg: &Config) -> EngineConfig {
         compact_interval: Duration::from_secs(cfg.history.compact_interval_seconds),
         retention_interval: Duration::from_secs(cfg.history.retention_interval_seconds),
         offline_after: Duration::from_secs(cfg.ingest.offline_after_seconds),
+        evidence_dir: Some(cfg.data_dir.join("evidence")),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The live DB37/T 3890 scorecard over HTTP against the real binary, on SQLite and PostgreSQL:
 //! a registry seeded through the API, auto indicators checked against values worked out by
 //! hand (#3 smart lighting, #9 home meters, #10 monitoring coverage by area, #12 grid fusion),
-//! "no data" cases, the totals, who may read it, and the overview's completion slot.
+//! "no data" cases, the totals, who may read it, and the overview's completion slot; and the
+//! department workflow: submitted values with evidence, the big-data center's review, and the
+//! approved value in the scorecard.
 
 mod common;
 
@@ -15,7 +17,7 @@ macro_rules! both_backends {
     };
 }
 
-both_backends!(live_scorecard);
+both_backends!(live_scorecard, submissions_and_review);
 
 /// H3's authalic Earth radius (km): the cells' areas are on this sphere.
 const R_KM: f64 = 6_371.007_180_918_475;
@@ -382,4 +384,392 @@ async fn live_scorecard(backend: Backend) {
     close(&r3["value"], 900.0 / 11.0, 1e-9, "#3 after");
     assert_eq!(r3["status"], "not_met");
     assert_eq!(card["totals"]["met"], 1);
+}
+
+/// Sends a raw body (an evidence upload) and returns (status, JSON body or Null).
+async fn upload(url: &str, token: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = client()
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn submissions_and_review(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = fresh_db(backend, dir.path()) else {
+        return;
+    };
+    let srv = start(dir.path(), &db.url, "");
+    let base = &srv.base;
+    let api = format!("{base}/api/v1");
+    let admin = login(base, "admin", ADMIN_PASSWORD).await;
+    for (id, name) in [("education", "县教育和体育局"), ("health", "县卫生健康局")] {
+        post(&api, &admin, "departments", json!({"id": id, "name": name})).await;
+    }
+    for (user, role, dep) in [
+        ("edu1", "department", Some("education")),
+        ("hlth1", "department", Some("health")),
+        ("view1", "viewer", None),
+        ("op1", "operator", None),
+    ] {
+        post(
+            &api,
+            &admin,
+            "users",
+            json!({"username": user, "role": role, "department": dep,
+                   "password": format!("{user}-password")}),
+        )
+        .await;
+    }
+    let edu = login(base, "edu1", "edu1-password").await;
+    let hlth = login(base, "hlth1", "hlth1-password").await;
+    let view = login(base, "view1", "view1-password").await;
+    let op = login(base, "op1", "op1-password").await;
+    let subs = format!("{api}/scorecard/submissions");
+
+    // Nothing submitted: #4 (smart education, led by education, ≥ 50 %) has no data.
+    let (st, card) = call("GET", &format!("{api}/scorecard"), &admin, None).await;
+    assert_eq!(st, 200, "{card}");
+    let period = card["period"].as_str().unwrap().to_string();
+    assert_eq!(period.len(), 7, "{period}");
+    let r4 = indicator(&card, 4);
+    assert_eq!(
+        (r4["how"].as_str(), r4["status"].as_str()),
+        (Some("submitted"), Some("no_data"))
+    );
+    assert_eq!(r4["lead"][0]["id"], "education");
+    assert_eq!(card["totals"]["met"], 0);
+
+    // The department submits #4 for this month.
+    let (st, s1) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 4, "period": period, "value": 40.0, "note": "第一次填报"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{s1}");
+    assert_eq!(s1["status"], "submitted");
+    assert_eq!(s1["department"], "education");
+    assert_eq!(s1["submitted_by"], "edu1");
+    assert_eq!(s1["value"], 40.0);
+    assert_eq!(s1["evidence"], json!([]));
+    let id1 = s1["id"].as_i64().unwrap();
+
+    // Evidence: a small PDF.
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+        .to_vec();
+    let (st, ev) = upload(
+        &format!("{subs}/{id1}/evidence?name=%E8%AF%81%E6%98%8E.pdf"),
+        &edu,
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(st, 201, "{ev}");
+    assert_eq!(ev["file_name"], "证明.pdf");
+    assert_eq!(ev["content_type"], "application/pdf");
+    assert_eq!(ev["size"], pdf.len());
+    assert_eq!(ev["sha256"].as_str().unwrap().len(), 64);
+    assert!(ev.get("path").is_none(), "{ev}");
+    let eid = ev["id"].as_i64().unwrap();
+    let sha = ev["sha256"].as_str().unwrap();
+    // Stored by content under the data directory.
+    let stored = dir.path().join("evidence").join(&sha[..2]).join(sha);
+    assert_eq!(std::fs::read(&stored).unwrap(), pdf);
+    let r = client()
+        .get(format!("{subs}/{id1}/evidence/{eid}"))
+        .bearer_auth(&edu)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    let (st, got) = call("GET", &format!("{subs}/{id1}"), &edu, None).await;
+    assert_eq!(st, 200, "{got}");
+    assert_eq!(got["evidence"][0]["id"], eid);
+
+    // Refused evidence: a type not accepted, bytes not of the declared type, too large, no name.
+    let (st, e) = upload(
+        &format!("{subs}/{id1}/evidence?name=a.txt"),
+        &edu,
+        "text/plain",
+        b"hello".to_vec(),
+    )
+    .await;
+    assert_eq!(st, 415, "{e}");
+    assert_eq!(e["error"]["code"], "unsupported_type");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PDF, PNG, JPEG, XLSX or DOCX"),
+        "{e}"
+    );
+    let (st, e) = upload(
+        &format!("{subs}/{id1}/evidence?name=a.pdf"),
+        &edu,
+        "application/pdf",
+        b"not a pdf".to_vec(),
+    )
+    .await;
+    assert_eq!(st, 415, "{e}");
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(20 * 1024 * 1024 + 1, b' ');
+    let (st, e) = upload(
+        &format!("{subs}/{id1}/evidence?name=big.pdf"),
+        &edu,
+        "application/pdf",
+        big,
+    )
+    .await;
+    assert_eq!(st, 413, "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("20 MiB"),
+        "{e}"
+    );
+    let (st, e) = upload(
+        &format!("{subs}/{id1}/evidence"),
+        &edu,
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(st, 422, "{e}");
+
+    // Not another department's indicator; not as a viewer; not an auto indicator; a bad month.
+    let (st, e) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 6, "period": period, "value": 1.0})),
+    )
+    .await;
+    assert_eq!(st, 403, "{e}");
+    let (st, _) = call(
+        "POST",
+        &subs,
+        &view,
+        Some(json!({"indicator": 4, "period": period, "value": 1.0})),
+    )
+    .await;
+    assert_eq!(st, 403);
+    let (st, e) = call(
+        "POST",
+        &subs,
+        &admin,
+        Some(json!({"indicator": 3, "period": period, "value": 1.0})),
+    )
+    .await;
+    assert_eq!(st, 422, "{e}");
+    for bad in ["2026-13", "2999-01", "November"] {
+        let (st, e) = call(
+            "POST",
+            &subs,
+            &edu,
+            Some(json!({"indicator": 4, "period": bad, "value": 1.0})),
+        )
+        .await;
+        assert_eq!(st, 422, "{bad}: {e}");
+    }
+    let (st, _) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 99, "period": period, "value": 1.0})),
+    )
+    .await;
+    assert_eq!(st, 422);
+
+    // Health's submission is invisible to education, and the reverse.
+    let (st, s2) = call(
+        "POST",
+        &subs,
+        &hlth,
+        Some(json!({"indicator": 6, "period": period, "value": 2.0})),
+    )
+    .await;
+    assert_eq!(st, 201, "{s2}");
+    let id2 = s2["id"].as_i64().unwrap();
+    let (st, _) = call("GET", &format!("{subs}/{id2}"), &edu, None).await;
+    assert_eq!(st, 404);
+    let (st, _) = call("GET", &format!("{subs}/{id1}"), &hlth, None).await;
+    assert_eq!(st, 404);
+    let (st, _) = call("GET", &format!("{subs}/{id1}/evidence/{eid}"), &hlth, None).await;
+    assert_eq!(st, 404);
+    let (st, _) = upload(
+        &format!("{subs}/{id1}/evidence?name=x.pdf"),
+        &hlth,
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(st, 404);
+    let (st, list) = call("GET", &subs, &edu, None).await;
+    assert_eq!(st, 200, "{list}");
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![id1]);
+    let (_, list) = call("GET", &format!("{subs}?department=health"), &edu, None).await;
+    assert_eq!(list, json!([]));
+    let (_, list) = call("GET", &subs, &op, None).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let (st, _) = call("GET", &format!("{subs}/{id2}"), &view, None).await;
+    assert_eq!(st, 200);
+    let (st, _) = call("GET", &format!("{subs}?status=done"), &op, None).await;
+    assert_eq!(st, 422);
+
+    // Only the big-data center reviews; a return needs a comment.
+    let (st, _) = call(
+        "POST",
+        &format!("{subs}/{id1}/review"),
+        &edu,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(st, 403);
+    let (st, _) = call(
+        "POST",
+        &format!("{subs}/{id1}/review"),
+        &view,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(st, 403);
+    let (st, e) = call(
+        "POST",
+        &format!("{subs}/{id2}/review"),
+        &op,
+        Some(json!({"decision": "return"})),
+    )
+    .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, e) = call(
+        "POST",
+        &format!("{subs}/{id2}/review"),
+        &op,
+        Some(json!({"decision": "return", "comment": "  "})),
+    )
+    .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, r) = call(
+        "POST",
+        &format!("{subs}/{id2}/review"),
+        &op,
+        Some(json!({"decision": "return", "comment": "请补充证明材料"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["status"], "returned");
+    assert_eq!(r["review_comment"], "请补充证明材料");
+    assert_eq!(r["reviewed_by"], "op1");
+    let (st, _) = call(
+        "POST",
+        &format!("{subs}/{id2}/review"),
+        &op,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(st, 409);
+
+    // Approved at 40 %: #4 shows the submitted value, not met.
+    let (st, r) = call(
+        "POST",
+        &format!("{subs}/{id1}/review"),
+        &op,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["status"], "approved");
+    let (_, card) = call("GET", &format!("{api}/scorecard"), &edu, None).await;
+    let r4 = indicator(&card, 4);
+    assert_eq!(r4["value"], 40.0, "{r4}");
+    assert_eq!(r4["status"], "not_met");
+    assert_eq!(r4["source"], "submitted");
+    assert_eq!(card["totals"]["met"], 0);
+    assert_eq!(card["totals"]["not_met"], 1);
+    // The returned #6 does not count.
+    assert_eq!(indicator(&card, 6)["status"], "no_data");
+    // Reviewed: no more evidence, no second review.
+    let (st, _) = upload(
+        &format!("{subs}/{id1}/evidence?name=late.pdf"),
+        &edu,
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(st, 409);
+    let (st, _) = call(
+        "POST",
+        &format!("{subs}/{id1}/review"),
+        &admin,
+        Some(json!({"decision": "return", "comment": "x"})),
+    )
+    .await;
+    assert_eq!(st, 409);
+
+    // A corrected value, approved by the admin: met, and the completed weight moves.
+    let (st, s3) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 4, "period": period, "value": 62.5})),
+    )
+    .await;
+    assert_eq!(st, 201, "{s3}");
+    let id3 = s3["id"].as_i64().unwrap();
+    // Pending values do not count yet.
+    let (_, card) = call("GET", &format!("{api}/scorecard"), &admin, None).await;
+    assert_eq!(indicator(&card, 4)["value"], 40.0);
+    let (st, _) = call(
+        "POST",
+        &format!("{subs}/{id3}/review"),
+        &admin,
+        Some(json!({"decision": "approve", "comment": "核实无误"})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let (_, card) = call("GET", &format!("{api}/scorecard"), &view, None).await;
+    let r4 = indicator(&card, 4);
+    assert_eq!(r4["value"], 62.5, "{r4}");
+    assert_eq!(r4["status"], "met");
+    assert_eq!(r4["source"], "submitted");
+    assert_eq!(card["totals"]["met"], 1);
+    close(
+        &card["totals"]["completed_weight"],
+        1.0 / 43.0,
+        1e-9,
+        "completed",
+    );
+    let (_, o) = call("GET", &format!("{api}/overview"), &admin, None).await;
+    assert_eq!(o["slots"]["indicator_completion"]["met"], 1, "{o}");
+
+    let (st, list) = call(
+        "GET",
+        &format!("{subs}?status=approved&indicator=4&period={period}"),
+        &op,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{list}");
+    let vals: Vec<f64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(vals, vec![62.5, 40.0]);
 }

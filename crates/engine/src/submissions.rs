@@ -1,0 +1,668 @@
+//! Departments' submitted indicator values with evidence, and the big-data center's review
+//! (issue 5, department workflow).
+//!
+//! - **Submitting**: a department user may submit a value of a `submitted` or `hybrid`
+//!   indicator whose lead or partner units (the pack's [`UnitRef`] ids) include its department;
+//!   admins and operators may submit for any such indicator (for one of its units, by default
+//!   the first lead unit with an id). Viewers never submit. A value is for one month
+//!   (`YYYY-MM`, not after the current month in UTC+8).
+//! - **Reading**: a department user sees only its own department's submissions (another
+//!   department's answers 404, as entities do); the other roles see all.
+//! - **Review**: only admins and operators (the big-data center) review, once per submission:
+//!   approve, or return with a comment (required).
+//! - **Evidence**: files of at most [`MAX_EVIDENCE_BYTES`], PDF, PNG, JPEG, XLSX or DOCX (the
+//!   declared type must match the file's leading bytes), attached while the submission awaits
+//!   review. The bytes are stored once per content under
+//!   `<data_dir>/evidence/<sha256[0..2]>/<sha256>`, written to a temporary file, synced and
+//!   renamed, so a crash never leaves a partial file under the final name.
+//! - The latest **approved** submission of the current month (by submission time) is the
+//!   scorecard's value of a submitted indicator, and of a hybrid one without platform data.
+//!
+//! Every submission, review and upload is audited.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use zhicheng_model::time_util::now_ms;
+use zhicheng_model::{Actor, Role};
+use zhicheng_scorecard::{Indicator, Measure, Submissions, UnitRef};
+use zhicheng_store::{IndicatorEvidence, IndicatorSubmission, SubmissionQuery};
+
+use crate::error::invalid;
+use crate::{Engine, Error, Result};
+
+/// Largest evidence file.
+pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
+
+/// Longest note or review comment, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+/// Accepted evidence types: MIME type, what the file starts with, and a label.
+const EVIDENCE_TYPES: [(&str, &[u8], &str); 5] = [
+    ("application/pdf", b"%PDF-", "PDF"),
+    ("image/png", b"\x89PNG\r\n\x1a\n", "PNG"),
+    ("image/jpeg", b"\xff\xd8\xff", "JPEG"),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        b"PK\x03\x04",
+        "XLSX",
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        b"PK\x03\x04",
+        "DOCX",
+    ),
+];
+
+/// A value as a department enters it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionInput {
+    /// Indicator number in the scorecard's pack.
+    pub indicator: u32,
+    /// The month, `YYYY-MM`.
+    pub period: String,
+    pub value: f64,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// For admins and operators: the unit submitted for (one of the indicator's units).
+    #[serde(default)]
+    pub department: Option<String>,
+}
+
+/// Filters of a submission list.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionFilter {
+    pub status: Option<String>,
+    pub indicator: Option<u32>,
+    pub period: Option<String>,
+    pub department: Option<String>,
+}
+
+/// An evidence file as the API shows it (the stored path stays on the server).
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceView {
+    pub id: i64,
+    pub submission: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_ms: i64,
+}
+
+impl From<IndicatorEvidence> for EvidenceView {
+    fn from(e: IndicatorEvidence) -> Self {
+        EvidenceView {
+            id: e.id,
+            submission: e.submission,
+            file_name: e.file_name,
+            content_type: e.content_type,
+            size: e.size,
+            sha256: e.sha256,
+            uploaded_by: e.uploaded_by,
+            uploaded_ms: e.uploaded_ms,
+        }
+    }
+}
+
+/// A submission with its evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmissionView {
+    #[serde(flatten)]
+    pub submission: IndicatorSubmission,
+    pub evidence: Vec<EvidenceView>,
+}
+
+/// A review decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Approve,
+    Return,
+}
+
+/// An evidence file's record and bytes.
+#[derive(Debug, Clone)]
+pub struct EvidenceFile {
+    pub record: IndicatorEvidence,
+    pub bytes: Vec<u8>,
+}
+
+/// The month (`YYYY-MM`, UTC+8) of `ms`.
+pub fn period_of(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(time::macros::offset!(+8));
+    format!("{:04}-{:02}", t.year(), u8::from(t.month()))
+}
+
+/// The current month (`YYYY-MM`, UTC+8): the period the live scorecard shows.
+pub fn current_period() -> String {
+    period_of(now_ms())
+}
+
+/// Checks `YYYY-MM` with a month 01–12.
+fn valid_period(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
+        && matches!(p[5..].parse::<u8>(), Ok(1..=12))
+        && &p[..4] >= "2000"
+}
+
+fn unit_ids(ind: &Indicator) -> impl Iterator<Item = &str> {
+    ind.lead
+        .iter()
+        .chain(&ind.partners)
+        .filter_map(|u: &UnitRef| u.id.as_deref())
+}
+
+fn check_text(field: &str, s: &str) -> Result<()> {
+    if s.chars().count() > MAX_TEXT_CHARS {
+        return Err(invalid(
+            field,
+            format!("at most {MAX_TEXT_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Can `actor` see a submission entered for `department`?
+fn visible(actor: &Actor, s: &IndicatorSubmission) -> bool {
+    match actor.role {
+        Role::Department => {
+            actor.department.is_some() && s.department.as_deref() == actor.department.as_deref()
+        }
+        Role::Admin | Role::Operator | Role::Viewer => true,
+    }
+}
+
+fn need_reviewer(actor: &Actor) -> Result<()> {
+    if actor.can_admin_registry() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only the big-data center (operator) or an admin reviews submissions".into(),
+        ))
+    }
+}
+
+/// The evidence type of `content_type` (parameters ignored), checked against the bytes.
+fn evidence_type(content_type: &str, bytes: &[u8]) -> Result<&'static str> {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let Some((m, magic, label)) = EVIDENCE_TYPES.iter().find(|(m, _, _)| *m == mime) else {
+        return Err(Error::UnsupportedType(format!(
+            "evidence type {content_type:?} is not accepted: use PDF, PNG, JPEG, XLSX or DOCX \
+             (证明材料仅支持 PDF、PNG、JPEG、XLSX、DOCX)"
+        )));
+    };
+    if !bytes.starts_with(magic) {
+        return Err(Error::UnsupportedType(format!(
+            "the file is declared {label} ({m}) but is not one (文件内容与类型不符)"
+        )));
+    }
+    Ok(m)
+}
+
+fn check_file_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(invalid("name", "the file name is required (?name=…)"));
+    }
+    if name.chars().count() > 200 {
+        return Err(invalid("name", "at most 200 characters"));
+    }
+    if name
+        .chars()
+        .any(|c| c.is_control() || c == '/' || c == '\\')
+        || name == "."
+        || name == ".."
+    {
+        return Err(invalid(
+            "name",
+            "a plain file name without path separators or control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Writes `bytes` under `dir/<sha[0..2]>/<sha>` atomically (temporary file, sync, rename);
+/// content already stored is kept.
+fn write_evidence(dir: &Path, sha: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let sub = dir.join(&sha[..2]);
+    std::fs::create_dir_all(&sub)?;
+    let dest = sub.join(sha);
+    if dest.is_file() {
+        return Ok(());
+    }
+    let tmp = sub.join(format!(".{sha}.{:016x}.tmp", rand::random::<u64>()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &dest)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
+    if let Ok(d) = std::fs::File::open(&sub) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+impl Engine {
+    fn evidence_dir(&self) -> Result<&PathBuf> {
+        self.inner.cfg.evidence_dir.as_ref().ok_or_else(|| {
+            Error::Unavailable("evidence storage is not configured (no data directory)".into())
+        })
+    }
+
+    /// A submission visible to `actor` (404 otherwise).
+    async fn visible_submission(&self, actor: &Actor, id: i64) -> Result<IndicatorSubmission> {
+        match self.inner.store.get_submission(id).await? {
+            Some(s) if visible(actor, &s) => Ok(s),
+            _ => Err(Error::NotFound(format!("submission {id}"))),
+        }
+    }
+
+    async fn submission_view(&self, s: IndicatorSubmission) -> Result<SubmissionView> {
+        let evidence = self.inner.store.list_evidence(s.id).await?;
+        Ok(SubmissionView {
+            submission: s,
+            evidence: evidence.into_iter().map(EvidenceView::from).collect(),
+        })
+    }
+
+    /// Submits a value of an indicator for a month (see the module docs for who may).
+    pub async fn submit_indicator_value(
+        &self,
+        actor: &Actor,
+        input: SubmissionInput,
+    ) -> Result<SubmissionView> {
+        if actor.role == Role::Viewer {
+            return Err(Error::Forbidden("viewers do not submit values".into()));
+        }
+        let pack = self.scorecard_pack();
+        let ind = pack.indicator(input.indicator).ok_or_else(|| {
+            invalid(
+                "indicator",
+                format!("pack {} has no indicator {}", pack.id, input.indicator),
+            )
+        })?;
+        if matches!(ind.measure, Measure::Auto { .. }) {
+            return Err(invalid(
+                "indicator",
+                format!(
+                    "indicator {} is measured by the platform, not submitted",
+                    ind.number
+                ),
+            ));
+        }
+        let department = match actor.role {
+            Role::Department => {
+                let own = actor.department.clone().unwrap_or_default();
+                if !unit_ids(ind).any(|u| u == own) {
+                    return Err(Error::Forbidden(format!(
+                        "department {own} is not a lead or partner unit of indicator {}",
+                        ind.number
+                    )));
+                }
+                if input.department.as_deref().is_some_and(|d| d != own) {
+                    return Err(Error::Forbidden(
+                        "a department submits for itself only".into(),
+                    ));
+                }
+                Some(own)
+            }
+            _ => match input.department {
+                Some(d) => {
+                    if !unit_ids(ind).any(|u| u == d) {
+                        return Err(invalid(
+                            "department",
+                            format!("{d} is not a unit of indicator {}", ind.number),
+                        ));
+                    }
+                    Some(d)
+                }
+                None => unit_ids(ind).next().map(str::to_string),
+            },
+        };
+        let period = input.period.trim().to_string();
+        if !valid_period(&period) {
+            return Err(invalid("period", "a month YYYY-MM, e.g. 2026-11"));
+        }
+        let now = now_ms();
+        if period > period_of(now) {
+            return Err(invalid("period", format!("{period} has not begun")));
+        }
+        if !input.value.is_finite() || input.value.abs() > 1e12 {
+            return Err(invalid("value", "a finite number within ±1e12"));
+        }
+        let note = input.note.unwrap_or_default();
+        check_text("note", &note)?;
+        let mut rec = IndicatorSubmission {
+            id: 0,
+            pack: pack.id.clone(),
+            indicator: i64::from(ind.number),
+            period,
+            value: input.value,
+            note,
+            department,
+            submitted_by: actor.username.clone(),
+            submitted_ms: now,
+            status: "submitted".into(),
+            reviewed_by: None,
+            reviewed_ms: None,
+            review_comment: None,
+        };
+        rec.id = self.inner.store.insert_submission(&rec).await?;
+        self.audit(
+            &actor.username,
+            "submission.create",
+            &rec.id.to_string(),
+            json!({"indicator": rec.indicator, "period": rec.period, "value": rec.value,
+                   "department": rec.department}),
+        )
+        .await;
+        Ok(SubmissionView {
+            submission: rec,
+            evidence: Vec::new(),
+        })
+    }
+
+    /// Submissions of the scorecard's pack visible to `actor`, newest first.
+    pub async fn submissions(
+        &self,
+        actor: &Actor,
+        f: SubmissionFilter,
+    ) -> Result<Vec<IndicatorSubmission>> {
+        if let Some(s) = &f.status {
+            if !matches!(s.as_str(), "submitted" | "approved" | "returned") {
+                return Err(invalid("status", "submitted, approved or returned"));
+            }
+        }
+        if let Some(p) = &f.period {
+            if !valid_period(p) {
+                return Err(invalid("period", "a month YYYY-MM, e.g. 2026-11"));
+            }
+        }
+        let department = match actor.role {
+            Role::Department => {
+                let own = actor.department.clone();
+                if f.department.is_some() && f.department != own {
+                    return Ok(Vec::new());
+                }
+                match own {
+                    Some(d) => Some(d),
+                    None => return Ok(Vec::new()),
+                }
+            }
+            _ => f.department,
+        };
+        Ok(self
+            .inner
+            .store
+            .list_submissions(&SubmissionQuery {
+                pack: Some(self.scorecard_pack().id.clone()),
+                indicator: f.indicator.map(i64::from),
+                period: f.period,
+                status: f.status,
+                department,
+            })
+            .await?)
+    }
+
+    /// One submission with its evidence.
+    pub async fn submission(&self, actor: &Actor, id: i64) -> Result<SubmissionView> {
+        let s = self.visible_submission(actor, id).await?;
+        self.submission_view(s).await
+    }
+
+    /// Approves a submission, or returns it with a comment. Once per submission.
+    pub async fn review_submission(
+        &self,
+        actor: &Actor,
+        id: i64,
+        decision: Decision,
+        comment: Option<String>,
+    ) -> Result<SubmissionView> {
+        need_reviewer(actor)?;
+        let comment = comment
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+        if let Some(c) = &comment {
+            check_text("comment", c)?;
+        }
+        if decision == Decision::Return && comment.is_none() {
+            return Err(invalid(
+                "comment",
+                "returning a submission needs a comment saying what to fix",
+            ));
+        }
+        let s = self.visible_submission(actor, id).await?;
+        let status = match decision {
+            Decision::Approve => "approved",
+            Decision::Return => "returned",
+        };
+        let now = now_ms();
+        if !self
+            .inner
+            .store
+            .review_submission(id, status, &actor.username, now, comment.as_deref())
+            .await?
+        {
+            return Err(Error::Conflict(format!(
+                "submission {id} was reviewed already ({})",
+                s.status
+            )));
+        }
+        self.audit(
+            &actor.username,
+            match decision {
+                Decision::Approve => "submission.approve",
+                Decision::Return => "submission.return",
+            },
+            &id.to_string(),
+            json!({"indicator": s.indicator, "period": s.period, "comment": comment}),
+        )
+        .await;
+        if decision == Decision::Approve {
+            self.scorecard_changed();
+        }
+        let s = self.visible_submission(actor, id).await?;
+        self.submission_view(s).await
+    }
+
+    /// Attaches an evidence file to a submission awaiting review.
+    pub async fn upload_evidence(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<EvidenceView> {
+        let s = self.visible_submission(actor, id).await?;
+        if actor.role == Role::Viewer {
+            return Err(Error::Forbidden("viewers do not upload evidence".into()));
+        }
+        let name = check_file_name(name)?;
+        if bytes.len() > MAX_EVIDENCE_BYTES {
+            return Err(Error::TooLarge(format!(
+                "evidence of {} bytes exceeds the {} MiB limit (证明材料不能超过 20 MiB)",
+                bytes.len(),
+                MAX_EVIDENCE_BYTES >> 20
+            )));
+        }
+        if bytes.is_empty() {
+            return Err(invalid("body", "the file is empty"));
+        }
+        let mime = evidence_type(content_type, bytes)?;
+        if s.status != "submitted" {
+            return Err(Error::Conflict(format!(
+                "submission {id} is {}: evidence is attached before review",
+                s.status
+            )));
+        }
+        let dir = self.evidence_dir()?.clone();
+        let sha = hex::encode(Sha256::digest(bytes));
+        {
+            let (dir, sha, bytes) = (dir.clone(), sha.clone(), bytes.to_vec());
+            tokio::task::spawn_blocking(move || write_evidence(&dir, &sha, &bytes))
+                .await
+                .map_err(|e| Error::Unavailable(format!("evidence writer: {e}")))?
+                .map_err(|e| {
+                    tracing::error!(error = %e, "evidence write failed");
+                    Error::Unavailable(format!("could not store the evidence file: {e}"))
+                })?;
+        }
+        let mut rec = IndicatorEvidence {
+            id: 0,
+            submission: id,
+            file_name: name,
+            content_type: mime.to_string(),
+            size: bytes.len() as i64,
+            path: format!("evidence/{}/{sha}", &sha[..2]),
+            sha256: sha,
+            uploaded_by: actor.username.clone(),
+            uploaded_ms: now_ms(),
+        };
+        rec.id = self.inner.store.insert_evidence(&rec).await?;
+        self.audit(
+            &actor.username,
+            "submission.evidence",
+            &id.to_string(),
+            json!({"evidence": rec.id, "file_name": rec.file_name, "size": rec.size,
+                   "sha256": rec.sha256}),
+        )
+        .await;
+        Ok(rec.into())
+    }
+
+    /// An evidence file of a submission visible to `actor`.
+    pub async fn evidence_file(&self, actor: &Actor, id: i64, eid: i64) -> Result<EvidenceFile> {
+        self.visible_submission(actor, id).await?;
+        let rec = match self.inner.store.get_evidence(eid).await? {
+            Some(e) if e.submission == id => e,
+            _ => {
+                return Err(Error::NotFound(format!(
+                    "evidence {eid} of submission {id}"
+                )))
+            }
+        };
+        let dir = self.evidence_dir()?;
+        let path = dir
+            .join(&rec.sha256[..2.min(rec.sha256.len())])
+            .join(&rec.sha256);
+        let bytes = tokio::fs::read(&path).await.map_err(|e| {
+            tracing::error!(error = %e, path = %path.display(), "evidence file unreadable");
+            Error::NotFound(format!("the file of evidence {eid} is missing"))
+        })?;
+        Ok(EvidenceFile { record: rec, bytes })
+    }
+
+    /// The latest approved value of each indicator of the scorecard's pack for `period`.
+    pub(crate) async fn approved_submissions(&self, period: &str) -> Result<Submissions> {
+        let list = self
+            .inner
+            .store
+            .list_submissions(&SubmissionQuery {
+                pack: Some(self.scorecard_pack().id.clone()),
+                period: Some(period.to_string()),
+                status: Some("approved".into()),
+                ..Default::default()
+            })
+            .await?;
+        let mut out = Submissions::new();
+        // Newest first: the first seen per indicator wins.
+        for s in list {
+            if let Ok(n) = u32::try_from(s.indicator) {
+                out.entry((n, None)).or_insert(s.value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        // 2026-11-30 16:00 UTC is 2026-12-01 00:00 in UTC+8.
+        assert_eq!(period_of(1_796_054_400_000), "2026-12");
+        assert_eq!(period_of(1_796_054_399_999), "2026-11");
+        assert!(valid_period("2026-11"));
+        for p in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-11",
+            "2026/11",
+            "1999-12",
+            "２026-11",
+        ] {
+            assert!(!valid_period(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn evidence_types_are_checked_against_the_bytes() {
+        assert_eq!(
+            evidence_type("application/pdf", b"%PDF-1.7 ...").unwrap(),
+            "application/pdf"
+        );
+        assert_eq!(
+            evidence_type("Image/PNG; charset=x", b"\x89PNG\r\n\x1a\nxx").unwrap(),
+            "image/png"
+        );
+        assert!(matches!(
+            evidence_type("application/pdf", b"hello"),
+            Err(Error::UnsupportedType(_))
+        ));
+        assert!(matches!(
+            evidence_type("text/plain", b"%PDF-"),
+            Err(Error::UnsupportedType(_))
+        ));
+        assert!(check_file_name("../x.pdf").is_err());
+        assert!(check_file_name("  ").is_err());
+        assert_eq!(check_file_name(" 证明.pdf ").unwrap(), "证明.pdf");
+    }
+
+    #[test]
+    fn evidence_is_written_once_per_content() {
+        let dir = tempfile_dir();
+        let sha = "ab".repeat(32);
+        write_evidence(&dir, &sha, b"one").unwrap();
+        write_evidence(&dir, &sha, b"one").unwrap();
+        let sub = dir.join("ab");
+        let names: Vec<_> = std::fs::read_dir(&sub)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(&sha)]);
+        assert_eq!(std::fs::read(sub.join(&sha)).unwrap(), b"one");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("zc-evidence-{:016x}", rand::random::<u64>()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+}

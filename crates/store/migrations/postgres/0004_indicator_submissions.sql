@@ -1,0 +1,37 @@
+-- zhicheng schema, version 4 (PostgreSQL): departments' submitted indicator values with evidence,
+-- and the big-data center's review (issue 5).
+--
+-- A submission is one value of one indicator of one pack for one month (`YYYY-MM`), entered
+-- for a department. Its status moves once: `submitted` → `approved` or `returned` (with a
+-- comment). Evidence files live on disk under `<data_dir>/evidence/<sha256[0..2]>/<sha256>`;
+-- `path` is relative to the data directory.
+CREATE TABLE indicator_submission (
+    id             BIGSERIAL PRIMARY KEY,
+    pack           TEXT NOT NULL,
+    indicator      BIGINT NOT NULL,
+    period         TEXT NOT NULL,
+    value          DOUBLE PRECISION NOT NULL,
+    note           TEXT NOT NULL,
+    department     TEXT,
+    submitted_by   TEXT NOT NULL,
+    submitted_ms   BIGINT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('submitted', 'approved', 'returned')),
+    reviewed_by    TEXT,
+    reviewed_ms    BIGINT,
+    review_comment TEXT
+);
+CREATE INDEX indicator_submission_lookup ON indicator_submission (pack, period, indicator);
+CREATE INDEX indicator_submission_department ON indicator_submission (department);
+
+CREATE TABLE indicator_evidence (
+    id           BIGSERIAL PRIMARY KEY,
+    submission   BIGINT NOT NULL REFERENCES indicator_submission (id) ON DELETE CASCADE,
+    file_name    TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         BIGINT NOT NULL,
+    sha256       TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    uploaded_by  TEXT NOT NULL,
+    uploaded_ms  BIGINT NOT NULL
+);
+CREATE INDEX indicator_evidence_submission ON indicator_evidence (submission);
