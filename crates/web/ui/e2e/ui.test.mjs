@@ -221,3 +221,98 @@ test("the scorecard shows the completed weight and each indicator's status and p
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test("a department submits an indicator value with evidence, an admin approves it, the completion rises", async (t) => {
+  // The completion before, and a submitted indicator led by a registered department.
+  const before = (await call(admin, "GET", "/overview")).slots.indicator_completion.completed_weight;
+  const card = await call(admin, "GET", "/scorecard");
+  const ind = card.indicators.find((i) => i.how === "submitted" && i.status !== "met" && i.target && i.lead.some((u) => u.id));
+  assert.ok(ind, "a submitted indicator with a department as lead unit");
+  const dept = ind.lead.find((u) => u.id).id;
+  // A value that meets the target.
+  const tg = ind.target;
+  const value = tg.op === ">" ? tg.value + 1 : tg.op === "<" ? tg.value - 1 : tg.value;
+  const username = "e2e-sub-" + dept;
+  const password = "e2e-sub-password-1";
+  await call(admin, "POST", "/users", { username, role: "department", department: dept, password }).catch((e) => {
+    if (!/409/.test(String(e))) throw e;
+  });
+
+  // The department user submits through the scorecard's dialog, with a PDF as evidence.
+  const page = await newPage(browser);
+  await uiLogin(page, username, password);
+  await commandCenterReady(page);
+  await page.goto(BASE + "/#/scorecard");
+  const row = page.locator(`tr[data-indicator="${ind.number}"]`);
+  await row.waitFor();
+  // Only indicators of the user's department offer the button; platform-measured ones never.
+  const auto = card.indicators.find((i) => i.how === "auto");
+  assert.equal(await page.locator(`tr[data-indicator="${auto.number}"] .sc-submit-btn`).count(), 0);
+  await row.getByRole("button", { name: `报送 #${ind.number}`, exact: true }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  assert.equal(await dialog.getByLabel(/^报送期/).inputValue(), card.period);
+  await dialog.getByLabel(/^数值/).fill(String(value));
+  await dialog.getByLabel(/^说明/).fill("e2e 报送");
+  await dialog.getByLabel(/^证明材料/).setInputFiles({
+    name: "证明.pdf",
+    mimeType: "application/pdf",
+    buffer: Buffer.from("%PDF-1.4\n%\u00e2\u00e3\n%%EOF\n"),
+  });
+  await shot(t, page, "1-submit-dialog");
+  await dialog.getByRole("button", { name: "提交报送" }).click();
+  await dialog.locator(".sub-done").waitFor();
+  await dialog.locator('.sub-files li.ok[data-file="证明.pdf"]').waitFor();
+  await shot(t, page, "2-submitted");
+  await dialog.getByRole("button", { name: "完成" }).click();
+  await row.locator(`.sub-pending[data-pending="${card.period}"]`).waitFor();
+  assert.match(await row.innerText(), /待审核/);
+  await shot(t, page, "3-row-pending");
+  await page.goto(BASE + "/#/scorecard/submissions");
+  const own = page.locator(`li[data-indicator="${ind.number}"][data-status="submitted"]`).first();
+  await own.waitFor();
+  assert.equal(await own.getByRole("button", { name: `通过 #${ind.number}`, exact: true }).count(), 0, "departments do not review");
+  await own.locator("a[data-evidence]").waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.getByRole("button", { name: /退出登录|Sign out/ }).first().click();
+  await page.getByLabel(/用户名|User name/).waitFor();
+  await page.context().close();
+
+  // The admin approves it from the review queue.
+  const adminPage = await newPage(browser);
+  await uiLogin(adminPage, "admin", ADMIN_PASSWORD);
+  await commandCenterReady(adminPage);
+  await adminPage.goto(BASE + "/#/scorecard/submissions");
+  const item = adminPage.locator(`li[data-indicator="${ind.number}"][data-status="submitted"]`).first();
+  await item.waitFor();
+  assert.match(await item.innerText(), /e2e 报送/);
+  const link = item.locator("a[data-evidence]");
+  await link.waitFor();
+  const href = await link.getAttribute("href");
+  const pdf = await adminPage.evaluate(async (h) => (await (await fetch(h)).text()).slice(0, 5), href);
+  assert.equal(pdf, "%PDF-");
+  await shot(t, adminPage, "4-review-queue");
+  await item.getByRole("button", { name: `通过 #${ind.number}`, exact: true }).click();
+  const confirm = adminPage.getByRole("dialog");
+  await confirm.getByRole("button", { name: "确认通过" }).click();
+  await confirm.waitFor({ state: "detached" });
+  await adminPage.locator(`li[data-indicator="${ind.number}"][data-status="submitted"]`).waitFor({ state: "detached" });
+  await shot(t, adminPage, "5-approved");
+
+  // The command center's indicator tile shows the higher completion.
+  const pctOf = (s) => Number(/([\d.]+)%/.exec(s)?.[1]);
+  await adminPage.goto(BASE + "/#/command");
+  await commandCenterReady(adminPage);
+  const tile = adminPage.locator('[data-kpi="slot-indicator_completion"]');
+  await tile.waitFor();
+  const deadline = Date.now() + 15000;
+  let shown = pctOf(await tile.innerText());
+  while (!(shown > before * 100) && Date.now() < deadline) {
+    await adminPage.waitForTimeout(500);
+    shown = pctOf(await tile.innerText());
+  }
+  assert.ok(shown > before * 100, `completion ${shown}% after approval, ${before * 100}% before`);
+  await shot(t, adminPage, "6-command-center");
+  assert.deepEqual(adminPage.errors, []);
+  await adminPage.context().close();
+});

@@ -13,6 +13,7 @@ import { EntityPage } from "./pages/entity.jsx";
 import { AdminPage } from "./pages/admin.jsx";
 import { AccountPage } from "./pages/account.jsx";
 import { ScorecardPage } from "./pages/scorecard.jsx";
+import { SubmissionsPage } from "./pages/submissions.jsx";
 import { canAdminRegistry } from "./session.js";
 import { Loading } from "./ui.jsx";
 
@@ -81,7 +82,12 @@ function App() {
       );
       break;
     case "scorecard":
-      body = <ScorecardPage me={me} ui={ui} query={route.query} />;
+      body =
+        rest[0] === "submissions" ? (
+          <SubmissionsPage me={me} ui={ui} query={route.query} />
+        ) : (
+          <ScorecardPage me={me} ui={ui} query={route.query} />
+        );
       break;
     case "account":
       body = <AccountPage me={me} onMe={setMe} />;

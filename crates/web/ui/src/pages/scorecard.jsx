@@ -11,6 +11,7 @@ import { fmtTime, getLang, t } from "../i18n.js";
 import { navigate } from "../shell.jsx";
 import { ErrorBox, Loading, useAsync } from "../ui.jsx";
 import { Field, Select } from "../components/form.jsx";
+import { SubmitDialog, canSubmit } from "./submit.jsx";
 import { useRefs } from "../components/refs.js";
 
 const FILTERS = ["star", "status", "how", "group", "mine"];
@@ -32,7 +33,7 @@ function setFilters(f) {
 }
 
 const en = () => getLang() === "en";
-const nm = (x) => (en() && x?.name_en) || x?.name || "";
+export const nm = (x) => (en() && x?.name_en) || x?.name || "";
 const groupName = (i) => (en() && i.group_en) || i.group;
 
 /** 0.0465 → "4.7%". */
@@ -41,14 +42,14 @@ function pct(x, digits = 1) {
   return (Math.round(x * 100 * 10 ** digits) / 10 ** digits).toFixed(digits) + "%";
 }
 
-function num(v) {
+export function num(v) {
   const a = Math.abs(v);
   const d = Number.isInteger(v) ? 0 : a >= 100 ? 1 : a >= 1 ? 1 : 3;
   return new Intl.NumberFormat(en() ? "en-US" : "zh-CN", { maximumFractionDigits: d }).format(v);
 }
 
 /** A value in a target's unit. */
-function fmtVal(v, unit) {
+export function fmtVal(v, unit) {
   if (v === null || v === undefined) return "—";
   switch (unit) {
     case "%":
@@ -72,7 +73,7 @@ function fmtVal(v, unit) {
 
 const OPS = { ">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=" };
 
-function fmtTarget(tg) {
+export function fmtTarget(tg) {
   if (!tg) return "—";
   if (tg.unit === "bool") return t("sc.target.bool");
   if (tg.unit === "rank%") return (OPS[tg.op] === "≤" ? "" : OPS[tg.op] + " ") + t("sc.target.rank", { v: num(tg.value) });
@@ -101,7 +102,7 @@ function fmtNote(n) {
   return n;
 }
 
-function StatusBadge({ status }) {
+export function StatusBadge({ status }) {
   return <span class={"badge sc-st sc-st-" + status}>{t("sc.status." + status)}</span>;
 }
 
@@ -134,6 +135,16 @@ export function ScorecardPage({ me, query }) {
   const { refs } = useRefs();
   const [open, setOpen] = useState(() => new Set());
   const [focus, setFocus] = useState(null);
+  const [submitting, setSubmitting] = useState(null); // the indicator whose dialog is open
+  const period = card.data?.period;
+  // Submissions of the scorecard's month awaiting review: the rows say "pending review".
+  const pendingQ = useAsync(
+    () => (period ? api("/scorecard/submissions", { query: { status: "submitted", period } }) : Promise.resolve([])),
+    [period]
+  );
+  const pending = new Map();
+  for (const x of pendingQ.data || []) pending.set(x.indicator, (pending.get(x.indicator) || 0) + 1);
+  const mayAny = me.role !== "viewer";
 
   // After "go to" in the what-if list: scroll the row into view once it is rendered.
   useEffect(() => {
@@ -190,6 +201,9 @@ export function ScorecardPage({ me, query }) {
               ))}
             </div>
           )}
+          <a class="button" href="#/scorecard/submissions" id="sc-submissions-link">
+            {t("sc.submissions_link")}
+          </a>
           <button type="button" onClick={card.reload} disabled={card.loading} aria-label={t("sc.refresh")}>
             {t("common.refresh")}
           </button>
@@ -203,12 +217,31 @@ export function ScorecardPage({ me, query }) {
           <Filters d={d} filters={filters} myDept={myDept} />
           <div class="sc-layout">
             <div class="sc-main">
-              <Groups d={d} filters={filters} myDept={myDept} packById={packById} refs={refs} open={open} toggle={toggle} />
+              <Groups
+                d={d}
+                filters={filters}
+                myDept={myDept}
+                packById={packById}
+                refs={refs}
+                open={open}
+                toggle={toggle}
+                sub={{ me, mayAny, pending, period: d.period, onSubmit: setSubmitting }}
+              />
             </div>
             <aside class="sc-side">
               <WhatIf d={d} onGo={goTo} />
             </aside>
           </div>
+          {submitting && (
+            <SubmitDialog
+              me={me}
+              ind={submitting}
+              period={d.period}
+              refs={refs}
+              onClose={() => setSubmitting(null)}
+              onCreated={pendingQ.reload}
+            />
+          )}
         </Fragment>
       )}
     </section>
@@ -360,7 +393,7 @@ function Filters({ d, filters, myDept }) {
   );
 }
 
-function Groups({ d, filters, myDept, packById, refs, open, toggle }) {
+function Groups({ d, filters, myDept, packById, refs, open, toggle, sub }) {
   const shown = d.indicators.filter((i) => matches(i, filters, myDept));
   return (
     <Fragment>
@@ -378,7 +411,7 @@ function Groups({ d, filters, myDept, packById, refs, open, toggle }) {
               <h2 id={id}>{groupName(g)}</h2>
               <span class="muted small">{t("sc.group_count", { met, n: all.length })}</span>
             </div>
-            <IndicatorTable group={groupName(g)} items={g.items} packById={packById} refs={refs} open={open} toggle={toggle} />
+            <IndicatorTable group={groupName(g)} items={g.items} packById={packById} refs={refs} open={open} toggle={toggle} sub={sub} />
           </section>
         );
       })}
@@ -386,7 +419,7 @@ function Groups({ d, filters, myDept, packById, refs, open, toggle }) {
   );
 }
 
-function IndicatorTable({ group, items, packById, refs, open, toggle }) {
+function IndicatorTable({ group, items, packById, refs, open, toggle, sub }) {
   return (
     <div class="table-wrap">
       <table class="data sc-table" aria-label={t("sc.table", { group })}>
@@ -409,6 +442,11 @@ function IndicatorTable({ group, items, packById, refs, open, toggle }) {
             <th scope="col" class="sc-c-units">
               {t("sc.col.lead")}
             </th>
+            {sub.mayAny && (
+              <th scope="col" class="sc-c-submit">
+                {t("sc.col.submit")}
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -448,14 +486,38 @@ function IndicatorTable({ group, items, packById, refs, open, toggle }) {
                   <td class="sc-c-num-r sc-value">{fmtVal(i.value, unit)}</td>
                   <td data-status={i.status}>
                     <StatusBadge status={i.status} />
+                    {sub.pending.has(i.number) && (
+                      <span
+                        class="badge sub-pending"
+                        data-pending={sub.period}
+                        title={t("sub.pending_title", { n: sub.pending.get(i.number), period: sub.period })}
+                      >
+                        {t("sub.pending")}
+                      </span>
+                    )}
                   </td>
                   <td class="sc-c-units">
                     <Units units={i.lead} refs={refs} />
                   </td>
+                  {sub.mayAny && (
+                    <td class="sc-c-submit">
+                      {canSubmit(sub.me, i) && (
+                        <button
+                          type="button"
+                          class="sc-submit-btn"
+                          aria-label={t("sub.submit_name", { n: i.number })}
+                          title={t("sub.submit_title", { n: i.number, name })}
+                          onClick={() => sub.onSubmit(i)}
+                        >
+                          {t("sub.submit")}
+                        </button>
+                      )}
+                    </td>
+                  )}
                 </tr>
                 {isOpen && (
                   <tr class="sc-detail-row" id={detailId} data-detail={i.number}>
-                    <td colSpan={7}>
+                    <td colSpan={sub.mayAny ? 8 : 7}>
                       <Detail i={i} p={packById.get(i.number)} refs={refs} />
                     </td>
                   </tr>
