@@ -13,6 +13,8 @@
 //!   H3 heat cells, a metric aggregated over a kind.
 //! - [`scorecard`]: the DB37/T 3890 county scorecard measured from the registry and live state.
 //! - [`submissions`]: departments' submitted indicator values with evidence, and their review.
+//! - [`periods`]: closed scorecard months with their snapshots; [`report`]: the monthly report
+//!   as XLSX and printable HTML.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
 //!
@@ -34,7 +36,9 @@ pub mod live;
 pub mod maintenance;
 pub mod metrics;
 pub mod overview;
+pub mod periods;
 pub mod registry;
+pub mod report;
 pub mod scorecard;
 pub mod submissions;
 

@@ -65,7 +65,7 @@ pub const MAX_CELLS: usize = 400_000;
 /// The scorecard's state in the engine: the pack, the cached observations and the county's
 /// cells.
 pub(crate) struct State {
-    pack: Arc<Pack>,
+    pub(crate) pack: Arc<Pack>,
     /// Bumped by every registry change; a cache entry of another generation is stale.
     generation: AtomicU64,
     cache: tokio::sync::Mutex<Option<Cached>>,
@@ -447,10 +447,23 @@ pub struct Scorecard {
     pub what_if: Vec<WhatIf>,
     /// What the figures do not include yet.
     pub notes: Vec<String>,
+    /// Set when the period is closed: this is its snapshot (see [`crate::periods`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<ClosedInfo>,
+}
+
+/// Who closed the period whose snapshot a scorecard is.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosedInfo {
+    pub by: String,
+    /// Epoch ms.
+    pub ms: i64,
+    /// The star level named at closing (every level is kept).
+    pub star: u8,
 }
 
 /// The star levels with a target in `pack`.
-fn levels(pack: &Pack) -> Vec<u8> {
+pub(crate) fn levels(pack: &Pack) -> Vec<u8> {
     let mut out: BTreeSet<u8> = BTreeSet::new();
     for ind in &pack.indicators {
         let keys = ind
@@ -472,7 +485,13 @@ fn observed_parts(o: Option<&Observed>) -> (Option<Source>, Vec<Call>) {
     }
 }
 
-fn build(pack: &Pack, obs: &Observations, star: u8, computed_ms: i64, period: &str) -> Scorecard {
+pub(crate) fn build(
+    pack: &Pack,
+    obs: &Observations,
+    star: u8,
+    computed_ms: i64,
+    period: &str,
+) -> Scorecard {
     let card = score(pack, obs, star);
     let mut indicators = Vec::with_capacity(pack.indicators.len());
     for (ind, res) in pack.indicators.iter().zip(&card.indicators) {
@@ -620,6 +639,7 @@ fn build(pack: &Pack, obs: &Observations, star: u8, computed_ms: i64, period: &s
              have no data."
                 .into(),
         ],
+        closed: None,
     }
 }
 
@@ -656,6 +676,41 @@ impl Engine {
         }
         let (computed_ms, period, obs) = self.scorecard_observations().await?;
         Ok(build(&pack, &obs, star, computed_ms, &period))
+    }
+
+    /// Checks that `star` is graded by the pack (422 otherwise).
+    pub(crate) fn check_star(&self, star: u8) -> Result<()> {
+        let pack = &self.inner.scorecard.pack;
+        let lv = levels(pack);
+        if lv.contains(&star) {
+            return Ok(());
+        }
+        let list: Vec<String> = lv.iter().map(u8::to_string).collect();
+        Err(invalid(
+            "star",
+            format!("pack {} grades stars {}", pack.id, list.join(", ")),
+        ))
+    }
+
+    /// The live scorecard of the month `period` (`YYYY-MM`) at `star`: today's registry and
+    /// that month's approved submissions (the current month from the cache).
+    pub(crate) async fn scorecard_of_period(&self, period: &str, star: u8) -> Result<Scorecard> {
+        self.check_star(star)?;
+        let pack = self.inner.scorecard.pack.clone();
+        if period == crate::submissions::current_period() {
+            let (computed_ms, period, obs) = self.scorecard_observations().await?;
+            return Ok(build(&pack, &obs, star, computed_ms, &period));
+        }
+        let (computed_ms, obs) = self.measure_period(period).await?;
+        Ok(build(&pack, &obs, star, computed_ms, period))
+    }
+
+    /// Measures every indicator now, with the approved submissions of `period` (uncached).
+    pub(crate) async fn measure_period(&self, period: &str) -> Result<(i64, Observations)> {
+        let facts = self.registry_facts().await?;
+        let submitted = self.approved_submissions(period).await?;
+        let obs = measure(&self.inner.scorecard.pack, &facts, &submitted);
+        Ok((now_ms(), obs))
     }
 
     /// The measured values, from the cache when fresh.

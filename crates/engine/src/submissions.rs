@@ -147,7 +147,7 @@ pub fn current_period() -> String {
 }
 
 /// Checks `YYYY-MM` with a month 01–12.
-fn valid_period(p: &str) -> bool {
+pub(crate) fn valid_period(p: &str) -> bool {
     let b = p.as_bytes();
     b.len() == 7
         && b[4] == b'-'
@@ -349,6 +349,7 @@ impl Engine {
         if period > period_of(now) {
             return Err(invalid("period", format!("{period} has not begun")));
         }
+        self.refuse_closed_period(&period).await?;
         if !input.value.is_finite() || input.value.abs() > 1e12 {
             return Err(invalid("value", "a finite number within ±1e12"));
         }
@@ -454,6 +455,7 @@ impl Engine {
             ));
         }
         let s = self.visible_submission(actor, id).await?;
+        self.refuse_closed_period(&s.period).await?;
         let status = match decision {
             Decision::Approve => "approved",
             Decision::Return => "returned",

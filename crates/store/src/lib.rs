@@ -189,6 +189,29 @@ pub struct IndicatorEvidence {
     pub uploaded_ms: i64,
 }
 
+/// A scorecard period (one month of one pack) that has been closed at least once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct ScorecardPeriod {
+    /// The indicator pack's id.
+    pub pack: String,
+    /// The month, `YYYY-MM`.
+    pub period: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Who closed it last.
+    pub closed_by: Option<String>,
+    /// When (epoch ms).
+    pub closed_ms: Option<i64>,
+    /// Who reopened it last.
+    pub reopened_by: Option<String>,
+    /// When (epoch ms).
+    pub reopened_ms: Option<i64>,
+    /// The scorecard as computed at closing (JSON text); `None` while open.
+    pub snapshot: Option<String>,
+    /// Hex SHA-256 of `snapshot`.
+    pub snapshot_sha256: Option<String>,
+}
+
 /// A series: one metric of one entity, with its numeric key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Series {
@@ -399,6 +422,29 @@ pub trait Store: Send + Sync + 'static {
     async fn list_evidence(&self, submission: i64) -> Result<Vec<IndicatorEvidence>>;
     /// One evidence record.
     async fn get_evidence(&self, id: i64) -> Result<Option<IndicatorEvidence>>;
+
+    // ---- scorecard periods ----
+    /// One period of a pack (`None`: never closed, i.e. open).
+    async fn get_scorecard_period(
+        &self,
+        pack: &str,
+        period: &str,
+    ) -> Result<Option<ScorecardPeriod>>;
+    /// The periods of a pack that were ever closed, by period.
+    async fn list_scorecard_periods(&self, pack: &str) -> Result<Vec<ScorecardPeriod>>;
+    /// Closes a period that is open (or has no row yet) with `p`'s `closed_by`, `closed_ms`,
+    /// `snapshot` and `snapshot_sha256` (its `status` and reopening fields are ignored; an
+    /// earlier reopening is kept). `false` when the period is closed already.
+    async fn close_scorecard_period(&self, p: &ScorecardPeriod) -> Result<bool>;
+    /// Reopens a closed period: `open`, `reopened_by`, `reopened_ms`, and the snapshot dropped.
+    /// `false` when the period is not closed.
+    async fn reopen_scorecard_period(
+        &self,
+        pack: &str,
+        period: &str,
+        reopened_by: &str,
+        reopened_ms: i64,
+    ) -> Result<bool>;
 
     // ---- series, history, state ----
     /// Returns the series of these (entity, metric) pairs in the same order, creating the missing

@@ -36,12 +36,14 @@ use crate::codec::{
 use crate::filter::{contains_pattern, page_limit, prefix_range};
 use crate::{
     AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Latest,
-    MigrationStatus, Point, Result, RollupPoint, Series, Session, Store, SubmissionQuery,
-    UserRecord, WriteStats,
+    MigrationStatus, Point, Result, RollupPoint, ScorecardPeriod, Series, Session, Store,
+    SubmissionQuery, UserRecord, WriteStats,
 };
 
 const SUBMISSION_COLUMNS: &str = "id, pack, indicator, period, value, note, department, \
     submitted_by, submitted_ms, status, reviewed_by, reviewed_ms, review_comment";
+const PERIOD_COLUMNS: &str = "pack, period, status, closed_by, closed_ms, reopened_by, \
+    reopened_ms, snapshot, snapshot_sha256";
 const EVIDENCE_COLUMNS: &str =
     "id, submission, file_name, content_type, size, sha256, path, uploaded_by, uploaded_ms";
 
@@ -1424,6 +1426,74 @@ impl Store for PgStore {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    // ---- scorecard periods ----
+
+    async fn get_scorecard_period(
+        &self,
+        pack: &str,
+        period: &str,
+    ) -> Result<Option<ScorecardPeriod>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {PERIOD_COLUMNS} FROM scorecard_period WHERE pack = $1 AND period = $2"
+        ))
+        .bind(pack)
+        .bind(period)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn list_scorecard_periods(&self, pack: &str) -> Result<Vec<ScorecardPeriod>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {PERIOD_COLUMNS} FROM scorecard_period WHERE pack = $1 ORDER BY period"
+        ))
+        .bind(pack)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn close_scorecard_period(&self, p: &ScorecardPeriod) -> Result<bool> {
+        let n = sqlx::query(
+            "INSERT INTO scorecard_period (pack, period, status, closed_by, closed_ms, \
+             snapshot, snapshot_sha256) VALUES ($1, $2, 'closed', $3, $4, $5, $6) \
+             ON CONFLICT (pack, period) DO UPDATE SET status = 'closed', \
+             closed_by = excluded.closed_by, closed_ms = excluded.closed_ms, \
+             snapshot = excluded.snapshot, snapshot_sha256 = excluded.snapshot_sha256 \
+             WHERE scorecard_period.status = 'open'",
+        )
+        .bind(&p.pack)
+        .bind(&p.period)
+        .bind(&p.closed_by)
+        .bind(p.closed_ms)
+        .bind(&p.snapshot)
+        .bind(&p.snapshot_sha256)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn reopen_scorecard_period(
+        &self,
+        pack: &str,
+        period: &str,
+        reopened_by: &str,
+        reopened_ms: i64,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE scorecard_period SET status = 'open', reopened_by = $3, \
+             reopened_ms = $4, snapshot = NULL, snapshot_sha256 = NULL \
+             WHERE pack = $1 AND period = $2 AND status = 'closed'",
+        )
+        .bind(pack)
+        .bind(period)
+        .bind(reopened_by)
+        .bind(reopened_ms)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n > 0)
     }
 
     // ---- series, history, state ----

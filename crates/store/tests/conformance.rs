@@ -19,7 +19,7 @@ use zhicheng_model::{
 };
 use zhicheng_store::{
     AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Point,
-    RollupPoint, Series, Session, Store, SubmissionQuery, UserRecord, WriteStats,
+    RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, UserRecord, WriteStats,
 };
 
 // ---------------------------------------------------------------- harness
@@ -154,6 +154,7 @@ conformance!(
     case_writes_to_a_deleted_series_are_dropped,
     case_repack_joins_small_blocks,
     case_indicator_submissions,
+    case_scorecard_periods,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -288,9 +289,9 @@ const HOUR: i64 = 3_600_000;
 async fn case_migrations(store: Arc<dyn Store>) {
     let before = store.migration_status().await.expect("status before");
     assert!(before.applied.is_empty());
-    assert_eq!(before.pending, vec![1, 2, 3, 4]);
+    assert_eq!(before.pending, vec![1, 2, 3, 4, 5]);
     let after = store.migrate().await.expect("migrate");
-    assert_eq!(after.applied, vec![1, 2, 3, 4]);
+    assert_eq!(after.applied, vec![1, 2, 3, 4, 5]);
     assert!(after.pending.is_empty());
     // Re-running is a no-op.
     assert_eq!(store.migrate().await.expect("migrate again"), after);
@@ -2164,4 +2165,110 @@ async fn case_indicator_submissions(store: Arc<dyn Store>) {
         Err(Error::NotFound(_)) => {}
         other => panic!("{other:?}"),
     }
+}
+
+async fn case_scorecard_periods(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let pack = "db37t3890-2020-county";
+    assert_eq!(
+        store.get_scorecard_period(pack, "2026-10").await.unwrap(),
+        None
+    );
+    assert!(store.list_scorecard_periods(pack).await.unwrap().is_empty());
+    // Reopening a period never closed does nothing.
+    assert!(!store
+        .reopen_scorecard_period(pack, "2026-10", "admin", 1)
+        .await
+        .unwrap());
+
+    let snapshot = r#"{"4":{"value":0.30000000000000004,"name":"智能照明设备安装率"}}"#;
+    let closing = |period: &str, by: &str, ms: i64| ScorecardPeriod {
+        pack: pack.into(),
+        period: period.into(),
+        status: "ignored".into(),
+        closed_by: Some(by.into()),
+        closed_ms: Some(ms),
+        reopened_by: Some("ignored".into()),
+        reopened_ms: Some(-1),
+        snapshot: Some(snapshot.into()),
+        snapshot_sha256: Some("cd".repeat(32)),
+    };
+    assert!(store
+        .close_scorecard_period(&closing("2026-10", "op1", 1000))
+        .await
+        .unwrap());
+    let want = ScorecardPeriod {
+        status: "closed".into(),
+        reopened_by: None,
+        reopened_ms: None,
+        ..closing("2026-10", "op1", 1000)
+    };
+    assert_eq!(
+        store.get_scorecard_period(pack, "2026-10").await.unwrap(),
+        Some(want.clone())
+    );
+    // Closing again is refused and changes nothing.
+    assert!(!store
+        .close_scorecard_period(&closing("2026-10", "op2", 2000))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.get_scorecard_period(pack, "2026-10").await.unwrap(),
+        Some(want.clone())
+    );
+    // Another pack's month is another period.
+    assert_eq!(
+        store
+            .get_scorecard_period("other", "2026-10")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Reopen: open, who and when, snapshot dropped; the closing is kept.
+    assert!(store
+        .reopen_scorecard_period(pack, "2026-10", "admin", 3000)
+        .await
+        .unwrap());
+    assert!(!store
+        .reopen_scorecard_period(pack, "2026-10", "admin", 3100)
+        .await
+        .unwrap());
+    let reopened = ScorecardPeriod {
+        status: "open".into(),
+        reopened_by: Some("admin".into()),
+        reopened_ms: Some(3000),
+        snapshot: None,
+        snapshot_sha256: None,
+        ..want.clone()
+    };
+    assert_eq!(
+        store.get_scorecard_period(pack, "2026-10").await.unwrap(),
+        Some(reopened)
+    );
+    // Closed again: the new closing, the reopening kept.
+    assert!(store
+        .close_scorecard_period(&closing("2026-10", "op2", 4000))
+        .await
+        .unwrap());
+    assert!(store
+        .close_scorecard_period(&closing("2026-09", "op1", 500))
+        .await
+        .unwrap());
+    let list = store.list_scorecard_periods(pack).await.unwrap();
+    assert_eq!(
+        list.iter().map(|p| p.period.as_str()).collect::<Vec<_>>(),
+        vec!["2026-09", "2026-10"]
+    );
+    assert_eq!(
+        list[1],
+        ScorecardPeriod {
+            status: "closed".into(),
+            reopened_by: Some("admin".into()),
+            reopened_ms: Some(3000),
+            ..closing("2026-10", "op2", 4000)
+        }
+    );
+    // The snapshot text comes back byte for byte.
+    assert_eq!(list[1].snapshot.as_deref(), Some(snapshot));
 }

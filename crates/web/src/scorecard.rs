@@ -4,7 +4,20 @@
 //!   status, provenance and units, and the totals against the pass line and the aim, the
 //!   weights statement and the what-if list. `star` defaults to 4; a star the pack does not
 //!   grade answers 422.
+//!   `period=YYYY-MM` (default: the current month, UTC+8) picks the month whose approved
+//!   submissions count; a closed month is served from its snapshot, the same bytes every time.
 //! - `GET /api/v1/scorecard/pack`: the indicator pack itself.
+//! - `GET /api/v1/scorecard/report.xlsx?period=&star=` and `…/report.html?period=&star=`: the
+//!   monthly report (sheets 指标 and 汇总; a printable standalone page), byte-identical for a
+//!   closed month.
+//!
+//! Periods (see `zhicheng_engine::periods`):
+//!
+//! - `GET /api/v1/scorecard/periods`: the months ever closed.
+//! - `POST /api/v1/scorecard/periods/{YYYY-MM}/close` `{star?}`: admins and operators; keeps
+//!   the snapshot; 409 when closed already.
+//! - `POST /api/v1/scorecard/periods/{YYYY-MM}/reopen` `{reason}`: admins only, reason
+//!   required (422); 409 when not closed.
 //!
 //! Any signed-in user may read both: the scorecard is the county's figure.
 //!
@@ -31,6 +44,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use zhicheng_engine::report::ReportFormat;
 use zhicheng_engine::submissions::{Decision, SubmissionFilter, SubmissionInput};
 
 use crate::api::Auth;
@@ -41,6 +55,17 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/scorecard", get(scorecard))
         .route("/api/v1/scorecard/pack", get(pack))
+        .route("/api/v1/scorecard/report.xlsx", get(report_xlsx))
+        .route("/api/v1/scorecard/report.html", get(report_html))
+        .route("/api/v1/scorecard/periods", get(periods))
+        .route(
+            "/api/v1/scorecard/periods/{period}/close",
+            post(close_period),
+        )
+        .route(
+            "/api/v1/scorecard/periods/{period}/reopen",
+            post(reopen_period),
+        )
         .route(
             "/api/v1/scorecard/submissions",
             get(list_submissions).post(create_submission),
@@ -64,6 +89,14 @@ pub(crate) fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct StarQuery {
     star: Option<u8>,
+    period: Option<String>,
+}
+
+impl StarQuery {
+    fn star(&self) -> u8 {
+        self.star
+            .unwrap_or(zhicheng_engine::scorecard::DEFAULT_STAR)
+    }
 }
 
 async fn scorecard(
@@ -72,8 +105,113 @@ async fn scorecard(
     q: Result<Query<StarQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = q?;
-    let star = q.star.unwrap_or(zhicheng_engine::scorecard::DEFAULT_STAR);
-    Ok(Json(s.engine.scorecard(&a, star).await?).into_response())
+    let doc = s
+        .engine
+        .scorecard_doc(&a, q.period.as_deref(), q.star())
+        .await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        doc.json,
+    )
+        .into_response())
+}
+
+async fn report(
+    s: AppState,
+    a: zhicheng_model::Actor,
+    q: StarQuery,
+    format: ReportFormat,
+) -> Result<Response, ApiError> {
+    let r = s
+        .engine
+        .scorecard_report(&a, q.period.as_deref(), q.star(), format)
+        .await?;
+    let disposition = match format {
+        ReportFormat::Xlsx => "attachment",
+        ReportFormat::Html => "inline",
+    };
+    let disposition =
+        HeaderValue::from_str(&format!("{disposition}; filename=\"{}\"", r.file_name))
+            .unwrap_or(HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(r.content_type),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+            ),
+        ],
+        r.bytes,
+    )
+        .into_response())
+}
+
+async fn report_xlsx(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    q: Result<Query<StarQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    report(s, a, q, ReportFormat::Xlsx).await
+}
+
+async fn report_html(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    q: Result<Query<StarQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    report(s, a, q, ReportFormat::Html).await
+}
+
+async fn periods(State(s): State<AppState>, Auth(a): Auth) -> Result<Response, ApiError> {
+    Ok(Json(s.engine.scorecard_periods(&a).await?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CloseBody {
+    star: Option<u8>,
+}
+
+async fn close_period(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(period): Path<String>,
+    body: Option<Json<CloseBody>>,
+) -> Result<Response, ApiError> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    let star = b.star.unwrap_or(zhicheng_engine::scorecard::DEFAULT_STAR);
+    Ok(Json(s.engine.close_period(&a, &period, star).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReopenBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn reopen_period(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(period): Path<String>,
+    body: Result<Json<ReopenBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let reason = b.reason.unwrap_or_default();
+    Ok(Json(s.engine.reopen_period(&a, &period, &reason).await?).into_response())
 }
 
 async fn pack(State(s): State<AppState>, Auth(_): Auth) -> Response {

@@ -1,7 +1,7 @@
 //! `zhicheng`: the smart-city operations platform for a county, in one binary.
 //!
 //! Commands: `demo` (a simulated county, live, in the browser), `serve --config FILE`,
-//! `migrate`, `check-config`, `import`, `user`, `bench ingest`.
+//! `migrate`, `check-config`, `import`, `user`, `report scorecard`, `bench ingest`.
 
 mod app;
 mod bench;
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use zhicheng_engine::import::{Format, Target};
+use zhicheng_engine::report::ReportFormat;
 use zhicheng_model::{Actor, Role};
 
 use crate::config::Config;
@@ -82,6 +83,14 @@ enum Cmd {
         #[command(subcommand)]
         cmd: MqttCmd,
     },
+    /// Reports written to a file.
+    Report {
+        /// Configuration file (before or after the subcommand).
+        #[arg(long, short, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        cmd: ReportCmd,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -95,6 +104,25 @@ enum MqttCmd {
     /// broker, which otherwise keeps queueing messages for them. Run it with the server stopped,
     /// for a node being retired or a `connections` setting being changed (with the old value).
     ForgetSessions,
+}
+
+#[derive(Subcommand)]
+enum ReportCmd {
+    /// The monthly scorecard report (a closed month from its snapshot, byte-identical).
+    Scorecard {
+        /// The month, YYYY-MM (UTC+8).
+        #[arg(long)]
+        period: String,
+        /// Star level.
+        #[arg(long, default_value_t = zhicheng_engine::scorecard::DEFAULT_STAR)]
+        star: u8,
+        /// Output format.
+        #[arg(long, value_parser = ["xlsx", "html"])]
+        format: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +277,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("removed the MQTT sessions of {}", app::redact(&mcfg.url));
             Ok(())
         }
+        Cmd::Report {
+            config,
+            cmd:
+                ReportCmd::Scorecard {
+                    period,
+                    star,
+                    format,
+                    out,
+                },
+        } => {
+            let cfg = load_config(config.as_deref())?;
+            let engine = app::open_engine(&cfg).await?;
+            let format = match format.as_str() {
+                "xlsx" => ReportFormat::Xlsx,
+                _ => ReportFormat::Html,
+            };
+            let r = engine
+                .scorecard_report(&Actor::system(), Some(&period), star, format)
+                .await;
+            engine.shutdown().await;
+            let r = r?;
+            std::fs::write(&out, &r.bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {} ({} bytes)", out.display(), r.bytes.len());
+            Ok(())
+        }
         Cmd::Bench { cmd } => bench::run(cmd).await,
     }
 }
@@ -303,5 +356,60 @@ async fn user_cmd(engine: &zhicheng_engine::Engine, cmd: UserCmd) -> anyhow::Res
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_scorecard_arguments() {
+        let cli = Cli::try_parse_from([
+            "zhicheng",
+            "report",
+            "scorecard",
+            "--config",
+            "z.toml",
+            "--period",
+            "2026-10",
+            "--format",
+            "xlsx",
+            "--out",
+            "r.xlsx",
+        ])
+        .unwrap();
+        match cli.cmd {
+            Cmd::Report {
+                config,
+                cmd:
+                    ReportCmd::Scorecard {
+                        period,
+                        star,
+                        format,
+                        out,
+                    },
+            } => {
+                assert_eq!(config, Some(PathBuf::from("z.toml")));
+                assert_eq!(
+                    (period.as_str(), star, format.as_str()),
+                    ("2026-10", 4, "xlsx")
+                );
+                assert_eq!(out, PathBuf::from("r.xlsx"));
+            }
+            _ => panic!("not the report command"),
+        }
+        assert!(Cli::try_parse_from([
+            "zhicheng",
+            "report",
+            "scorecard",
+            "--period",
+            "2026-10",
+            "--format",
+            "pdf",
+            "--out",
+            "r.pdf",
+        ])
+        .is_err());
     }
 }

@@ -3,7 +3,8 @@
 //! hand (#3 smart lighting, #9 home meters, #10 monitoring coverage by area, #12 grid fusion),
 //! "no data" cases, the totals, who may read it, and the overview's completion slot; and the
 //! department workflow: submitted values with evidence, the big-data center's review, and the
-//! approved value in the scorecard.
+//! approved value in the scorecard; closed periods served from their snapshots, byte for byte,
+//! with the monthly report as HTML and XLSX (read back by Python's openpyxl).
 
 mod common;
 
@@ -17,7 +18,11 @@ macro_rules! both_backends {
     };
 }
 
-both_backends!(live_scorecard, submissions_and_review);
+both_backends!(
+    live_scorecard,
+    submissions_and_review,
+    closed_periods_and_reports
+);
 
 /// H3's authalic Earth radius (km): the cells' areas are on this sphere.
 const R_KM: f64 = 6_371.007_180_918_475;
@@ -772,4 +777,408 @@ async fn submissions_and_review(backend: Backend) {
         .map(|s| s["value"].as_f64().unwrap())
         .collect();
     assert_eq!(vals, vec![62.5, 40.0]);
+}
+
+/// The body of a GET as bytes, with its status and content type.
+async fn get_bytes(url: &str, token: &str) -> (u16, String, Vec<u8>) {
+    let r = client().get(url).bearer_auth(token).send().await.unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, ct, r.bytes().await.unwrap().to_vec())
+}
+
+/// The month before `YYYY-MM`.
+fn previous_month(p: &str) -> String {
+    let (y, m) = (
+        p[..4].parse::<i32>().unwrap(),
+        p[5..].parse::<u32>().unwrap(),
+    );
+    if m == 1 {
+        format!("{:04}-12", y - 1)
+    } else {
+        format!("{y:04}-{:02}", m - 1)
+    }
+}
+
+/// Reads an XLSX with Python's openpyxl: sheet names, the `指标` sheet's header and rows, the
+/// `汇总` sheet, and the creation time. `None` (the test skips that part) when python3 or
+/// openpyxl is missing — unless `ZHICHENG_TEST_BROWSER=required` (CI), where it fails.
+fn read_xlsx_with_openpyxl(path: &std::path::Path) -> Option<Value> {
+    let have = std::process::Command::new("python3")
+        .args(["-c", "import openpyxl"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !have {
+        assert_ne!(
+            std::env::var("ZHICHENG_TEST_BROWSER").as_deref(),
+            Ok("required"),
+            "python3 with openpyxl is required (ZHICHENG_TEST_BROWSER=required)"
+        );
+        eprintln!("skipping the XLSX read-back: python3 with openpyxl is missing");
+        return None;
+    }
+    let script = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["指标"]
+created = wb.properties.created
+print(json.dumps({
+    "sheets": wb.sheetnames,
+    "header": [c.value for c in ws[1]],
+    "rows": [[c.value for c in r] for r in ws.iter_rows(min_row=2)],
+    "summary": [[c.value for c in r] for r in wb["汇总"].iter_rows()],
+    "created": created.strftime("%Y-%m-%dT%H:%M:%S") if created else None,
+}, ensure_ascii=False))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "openpyxl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).expect("openpyxl output"))
+}
+
+async fn closed_periods_and_reports(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = fresh_db(backend, dir.path()) else {
+        return;
+    };
+    let srv = start(dir.path(), &db.url, "");
+    let base = &srv.base;
+    let api = format!("{base}/api/v1");
+    let admin = login(base, "admin", ADMIN_PASSWORD).await;
+    post(
+        &api,
+        &admin,
+        "regions",
+        json!({"code": "370323", "name": "沂源县", "geometry": square(118.0, 36.0, 0.2)}),
+    )
+    .await;
+    post(
+        &api,
+        &admin,
+        "regions",
+        json!({"code": "370323001", "name": "南麻街道"}),
+    )
+    .await;
+    for (id, name) in [
+        ("urban-mgmt", "县综合行政执法局"),
+        ("education", "县教育和体育局"),
+    ] {
+        post(&api, &admin, "departments", json!({"id": id, "name": name})).await;
+    }
+    post(
+        &api,
+        &admin,
+        "kinds",
+        json!({"id": "streetlight", "name": "路灯",
+               "attributes": [{"name": "controllable", "type": "boolean"}]}),
+    )
+    .await;
+    let lamp = |i: u32, controllable: bool| {
+        json!({"id": format!("sl-{i:02}"), "kind": "streetlight", "name": format!("路灯{i}"),
+               "department": "urban-mgmt", "region": "370323001",
+               "geometry": point(118.1, 36.1), "attributes": {"controllable": controllable}})
+    };
+    for i in 1..=10 {
+        post(&api, &admin, "entities", lamp(i, i <= 9)).await;
+    }
+    for (user, role, dep) in [
+        ("urb1", "department", Some("urban-mgmt")),
+        ("edu1", "department", Some("education")),
+        ("op1", "operator", None),
+    ] {
+        post(
+            &api,
+            &admin,
+            "users",
+            json!({"username": user, "role": role, "department": dep,
+                   "password": format!("{user}-password")}),
+        )
+        .await;
+    }
+    let urb = login(base, "urb1", "urb1-password").await;
+    let edu = login(base, "edu1", "edu1-password").await;
+    let op = login(base, "op1", "op1-password").await;
+    let subs = format!("{api}/scorecard/submissions");
+
+    let (st, card) = call("GET", &format!("{api}/scorecard"), &admin, None).await;
+    assert_eq!(st, 200, "{card}");
+    let period = card["period"].as_str().unwrap().to_string();
+    let prev = previous_month(&period);
+    assert_eq!(indicator(&card, 3)["value"], 90.0);
+
+    // #4 for this month, approved.
+    let (st, s1) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 4, "period": period, "value": 60.0})),
+    )
+    .await;
+    assert_eq!(st, 201, "{s1}");
+    let (st, r) = call(
+        "POST",
+        &format!("{subs}/{}/review", s1["id"]),
+        &op,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{r}");
+    // A pending one, to be reviewed after the closing.
+    let (st, pending) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 4, "period": period, "value": 10.0})),
+    )
+    .await;
+    assert_eq!(st, 201, "{pending}");
+
+    // A department user cannot close; the big-data center can, once.
+    let periods = format!("{api}/scorecard/periods");
+    let (st, e) = call(
+        "POST",
+        &format!("{periods}/{period}/close"),
+        &urb,
+        Some(json!({"star": 4})),
+    )
+    .await;
+    assert_eq!(st, 403, "{e}");
+    let (st, e) = call(
+        "POST",
+        &format!("{periods}/2026-13/close"),
+        &op,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, closed) = call(
+        "POST",
+        &format!("{periods}/{period}/close"),
+        &op,
+        Some(json!({"star": 4})),
+    )
+    .await;
+    assert_eq!(st, 200, "{closed}");
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["closed_by"], "op1");
+    let sha = closed["snapshot_sha256"].as_str().unwrap().to_string();
+    assert_eq!(sha.len(), 64);
+    let closed_ms = closed["closed_ms"].as_i64().unwrap();
+    let (st, e) = call("POST", &format!("{periods}/{period}/close"), &admin, None).await;
+    assert_eq!(st, 409, "{e}");
+
+    let urls = [
+        format!("{api}/scorecard?period={period}&star=4"),
+        format!("{api}/scorecard/report.html?period={period}&star=4"),
+        format!("{api}/scorecard/report.xlsx?period={period}&star=4"),
+        format!("{api}/scorecard?period={period}&star=5"),
+    ];
+    let mut before = Vec::new();
+    for u in &urls {
+        let (st, ct, body) = get_bytes(u, &edu).await;
+        assert_eq!(st, 200, "{u}: {}", String::from_utf8_lossy(&body));
+        before.push((ct, body));
+    }
+    let snap: Value = serde_json::from_slice(&before[0].1).unwrap();
+    assert_eq!(snap["closed"]["by"], "op1");
+    assert_eq!(snap["period"], period.as_str());
+    assert_eq!(indicator(&snap, 3)["value"], 90.0);
+    assert_eq!(indicator(&snap, 3)["status"], "met");
+    assert_eq!(indicator(&snap, 4)["value"], 60.0);
+    // The current month without ?period= is the same snapshot.
+    let (_, _, current) = get_bytes(&format!("{api}/scorecard?star=4"), &admin).await;
+    assert_eq!(current, before[0].1);
+    assert!(before[1].0.starts_with("text/html"), "{}", before[1].0);
+    let page = String::from_utf8(before[1].1.clone()).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("智能照明设备安装率"));
+    assert!(page.contains("<style>"));
+    assert!(!page.to_lowercase().contains("<script"), "no scripts");
+    assert!(page.contains("已关账"));
+    assert!(before[2].1.starts_with(b"PK\x03\x04"), "{}", before[2].0);
+    assert_eq!(
+        before[2].0,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+
+    // The data change: ten more lamps, none controllable (#3 would be 45 %), last month's #4
+    // approved; this month takes no more submissions or reviews.
+    for i in 11..=20 {
+        post(&api, &admin, "entities", lamp(i, false)).await;
+    }
+    let (st, s2) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 4, "period": prev, "value": 20.0})),
+    )
+    .await;
+    assert_eq!(st, 201, "{s2}");
+    let (st, r) = call(
+        "POST",
+        &format!("{subs}/{}/review", s2["id"]),
+        &admin,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{r}");
+    let (st, e) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 4, "period": period, "value": 99.0})),
+    )
+    .await;
+    assert_eq!(st, 409, "{e}");
+    let (st, e) = call(
+        "POST",
+        &format!("{subs}/{}/review", pending["id"]),
+        &op,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(st, 409, "{e}");
+    // The data did change: last month, live, sees the new lamps and its own submission.
+    let (st, live) = call(
+        "GET",
+        &format!("{api}/scorecard?period={prev}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{live}");
+    assert_eq!(indicator(&live, 3)["value"], 45.0);
+    assert_eq!(indicator(&live, 4)["value"], 20.0);
+    assert!(live.get("closed").is_none(), "{}", live["closed"]);
+
+    // The closed month: byte-identical, scorecard and both reports.
+    for (u, (ct, body)) in urls.iter().zip(&before) {
+        let (st, ct2, body2) = get_bytes(u, &urb).await;
+        assert_eq!(st, 200, "{u}");
+        assert_eq!(&ct2, ct, "{u}");
+        assert!(body2 == *body, "{u} changed after the data did");
+    }
+
+    // The XLSX read back by an independent reader.
+    let path = dir.path().join("report.xlsx");
+    std::fs::write(&path, &before[2].1).unwrap();
+    if let Some(x) = read_xlsx_with_openpyxl(&path) {
+        assert_eq!(x["sheets"], json!(["指标", "汇总"]));
+        assert_eq!(
+            x["header"],
+            json!([
+                "序号",
+                "一级指标",
+                "指标名称",
+                "取数方式",
+                "目标值",
+                "当前值",
+                "状态",
+                "牵头单位",
+                "数据来源/说明"
+            ])
+        );
+        let rows = x["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 44);
+        let r3 = rows.iter().find(|r| r[0] == 3).expect("row of #3");
+        assert_eq!(r3[2], "智能照明设备安装率");
+        assert_eq!(r3[3], "平台自动取数");
+        assert_eq!(r3[5], 90);
+        assert_eq!(r3[6], "达标");
+        assert!(r3[8].as_str().unwrap().contains("count("), "{}", r3[8]);
+        let r1 = rows.iter().find(|r| r[0] == 1).expect("row of #1");
+        assert_eq!((&r1[5], &r1[6]), (&json!("无数据"), &json!("无数据")));
+        let summary = x["summary"].as_array().unwrap();
+        let item = |k: &str| {
+            summary
+                .iter()
+                .find(|r| r[0] == k)
+                .unwrap_or_else(|| panic!("summary {k}"))[1]
+                .clone()
+        };
+        assert_eq!(item("期间"), period.as_str());
+        assert_eq!(item("星级"), "4星");
+        assert_eq!(item("及格线"), "70%");
+        assert_eq!(item("目标线"), "80%");
+        assert!(item("权重说明").as_str().unwrap().contains("默认等权"));
+        let t = time::OffsetDateTime::from_unix_timestamp(closed_ms.div_euclid(1000)).unwrap();
+        assert_eq!(
+            x["created"],
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        );
+    }
+
+    // Reopening: admins only, with a reason.
+    let reopen = format!("{periods}/{period}/reopen");
+    let (st, e) = call("POST", &reopen, &op, Some(json!({"reason": "更正"}))).await;
+    assert_eq!(st, 403, "{e}");
+    let (st, e) = call("POST", &reopen, &admin, Some(json!({}))).await;
+    assert_eq!(st, 422, "{e}");
+    let (st, e) = call("POST", &reopen, &admin, Some(json!({"reason": "  "}))).await;
+    assert_eq!(st, 422, "{e}");
+    let (st, opened) = call(
+        "POST",
+        &reopen,
+        &admin,
+        Some(json!({"reason": "教育局更正填报数据"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{opened}");
+    assert_eq!(opened["status"], "open");
+    assert_eq!(opened["reopened_by"], "admin");
+    assert_eq!(opened["snapshot_sha256"], Value::Null);
+    let (st, e) = call("POST", &reopen, &admin, Some(json!({"reason": "again"}))).await;
+    assert_eq!(st, 409, "{e}");
+    let (st, list) = call("GET", &periods, &edu, None).await;
+    assert_eq!(st, 200, "{list}");
+    assert_eq!(list[0]["period"], period.as_str());
+    assert_eq!(list[0]["status"], "open");
+    // Live again: the new lamps count, and the month takes submissions.
+    let (st, card) = call(
+        "GET",
+        &format!("{api}/scorecard?period={period}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{card}");
+    assert_eq!(indicator(&card, 3)["value"], 45.0);
+    assert!(card.get("closed").is_none());
+    let (st, s3) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 4, "period": period, "value": 70.0})),
+    )
+    .await;
+    assert_eq!(st, 201, "{s3}");
+    // Closed again: a new snapshot with today's data.
+    let (st, again) = call("POST", &format!("{periods}/{period}/close"), &admin, None).await;
+    assert_eq!(st, 200, "{again}");
+    assert_ne!(again["snapshot_sha256"], sha.as_str());
+    let (_, _, after) = get_bytes(&urls[0], &admin).await;
+    let snap2: Value = serde_json::from_slice(&after).unwrap();
+    assert_eq!(indicator(&snap2, 3)["value"], 45.0);
 }
