@@ -15,6 +15,7 @@
 //! - [`submissions`]: departments' submitted indicator values with evidence, and their review.
 //! - [`periods`]: closed scorecard months with their snapshots; [`report`]: the monthly report
 //!   as XLSX and printable HTML.
+//! - [`tasks`]: monthly progress of the key tasks, the board with its flags, reminders.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
 //!
@@ -41,6 +42,7 @@ pub mod registry;
 pub mod report;
 pub mod scorecard;
 pub mod submissions;
+pub mod tasks;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -212,6 +212,46 @@ pub struct ScorecardPeriod {
     pub snapshot_sha256: Option<String>,
 }
 
+/// One monthly progress report of a key task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct TaskProgress {
+    /// Assigned by the store (0 on insert).
+    pub id: i64,
+    /// The task pack's id.
+    pub pack: String,
+    /// The task's id within the pack (e.g. `key-01`).
+    pub task: String,
+    /// The task's numbering in the document (e.g. `1`).
+    pub number: String,
+    /// The month, `YYYY-MM`.
+    pub period: String,
+    /// Percent done, 0–100.
+    pub percent: i64,
+    /// What was done (may be empty).
+    pub narrative: String,
+    /// The responsible person.
+    pub person: String,
+    /// The responsible person's contact phone (personal data).
+    pub contact: String,
+    /// The department reported for.
+    pub department: Option<String>,
+    /// Who reported.
+    pub reported_by: String,
+    /// When (epoch ms).
+    pub reported_ms: i64,
+}
+
+/// Filters of [`Store::list_task_progress`]; `None` matches everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskProgressQuery {
+    pub pack: Option<String>,
+    pub task: Option<String>,
+    pub period: Option<String>,
+    /// Reports of months up to and including this one.
+    pub up_to_period: Option<String>,
+    pub department: Option<String>,
+}
+
 /// A series: one metric of one entity, with its numeric key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Series {
@@ -445,6 +485,12 @@ pub trait Store: Send + Sync + 'static {
         reopened_by: &str,
         reopened_ms: i64,
     ) -> Result<bool>;
+
+    // ---- key-task progress ----
+    /// Stores a new progress report (its `id` is ignored) and returns the id assigned.
+    async fn insert_task_progress(&self, p: &TaskProgress) -> Result<i64>;
+    /// Progress reports matching `q`, newest first (by period, then `reported_ms`, then id).
+    async fn list_task_progress(&self, q: &TaskProgressQuery) -> Result<Vec<TaskProgress>>;
 
     // ---- series, history, state ----
     /// Returns the series of these (entity, metric) pairs in the same order, creating the missing

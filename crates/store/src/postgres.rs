@@ -37,11 +37,13 @@ use crate::filter::{contains_pattern, page_limit, prefix_range};
 use crate::{
     AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Latest,
     MigrationStatus, Point, Result, RollupPoint, ScorecardPeriod, Series, Session, Store,
-    SubmissionQuery, UserRecord, WriteStats,
+    SubmissionQuery, TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
 };
 
 const SUBMISSION_COLUMNS: &str = "id, pack, indicator, period, value, note, department, \
     submitted_by, submitted_ms, status, reviewed_by, reviewed_ms, review_comment";
+const TASK_PROGRESS_COLUMNS: &str = "id, pack, task, number, period, percent, narrative, \
+    person, contact, department, reported_by, reported_ms";
 const PERIOD_COLUMNS: &str = "pack, period, status, closed_by, closed_ms, reopened_by, \
     reopened_ms, snapshot, snapshot_sha256";
 const EVIDENCE_COLUMNS: &str =
@@ -1311,6 +1313,48 @@ impl Store for PgStore {
         )
         .bind(before)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    // ---- key-task progress ----
+
+    async fn insert_task_progress(&self, p: &TaskProgress) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO task_progress (pack, task, number, period, percent, narrative, person, \
+             contact, department, reported_by, reported_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(&p.pack)
+        .bind(&p.task)
+        .bind(&p.number)
+        .bind(&p.period)
+        .bind(p.percent)
+        .bind(&p.narrative)
+        .bind(&p.person)
+        .bind(&p.contact)
+        .bind(&p.department)
+        .bind(&p.reported_by)
+        .bind(p.reported_ms)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn list_task_progress(&self, q: &TaskProgressQuery) -> Result<Vec<TaskProgress>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {TASK_PROGRESS_COLUMNS} FROM task_progress \
+             WHERE ($1::text IS NULL OR pack = $1) \
+             AND ($2::text IS NULL OR task = $2) \
+             AND ($3::text IS NULL OR period = $3) \
+             AND ($4::text IS NULL OR period <= $4) \
+             AND ($5::text IS NULL OR department = $5) \
+             ORDER BY period DESC, reported_ms DESC, id DESC"
+        ))
+        .bind(&q.pack)
+        .bind(&q.task)
+        .bind(&q.period)
+        .bind(&q.up_to_period)
+        .bind(&q.department)
         .fetch_all(&self.pool)
         .await?)
     }

@@ -19,7 +19,8 @@ use zhicheng_model::{
 };
 use zhicheng_store::{
     AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Point,
-    RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, UserRecord, WriteStats,
+    RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskProgress,
+    TaskProgressQuery, UserRecord, WriteStats,
 };
 
 // ---------------------------------------------------------------- harness
@@ -155,6 +156,7 @@ conformance!(
     case_repack_joins_small_blocks,
     case_indicator_submissions,
     case_scorecard_periods,
+    case_task_progress,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -289,9 +291,9 @@ const HOUR: i64 = 3_600_000;
 async fn case_migrations(store: Arc<dyn Store>) {
     let before = store.migration_status().await.expect("status before");
     assert!(before.applied.is_empty());
-    assert_eq!(before.pending, vec![1, 2, 3, 4, 5]);
+    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6]);
     let after = store.migrate().await.expect("migrate");
-    assert_eq!(after.applied, vec![1, 2, 3, 4, 5]);
+    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6]);
     assert!(after.pending.is_empty());
     // Re-running is a no-op.
     assert_eq!(store.migrate().await.expect("migrate again"), after);
@@ -2271,4 +2273,80 @@ async fn case_scorecard_periods(store: Arc<dyn Store>) {
     );
     // The snapshot text comes back byte for byte.
     assert_eq!(list[1].snapshot.as_deref(), Some(snapshot));
+}
+
+async fn case_task_progress(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let rep = |task: &str, period: &str, dep: &str, ms: i64, percent: i64| TaskProgress {
+        id: 0,
+        pack: "tp".into(),
+        task: task.into(),
+        number: task.trim_start_matches("key-").into(),
+        period: period.into(),
+        percent,
+        narrative: "完成需求调研".into(),
+        person: "张三".into(),
+        contact: "13812345678".into(),
+        department: Some(dep.into()),
+        reported_by: "it1".into(),
+        reported_ms: ms,
+    };
+    let a = store
+        .insert_task_progress(&rep("key-01", "2026-10", "industry-it", 1000, 10))
+        .await
+        .unwrap();
+    let b = store
+        .insert_task_progress(&rep("key-01", "2026-11", "industry-it", 900, 30))
+        .await
+        .unwrap();
+    let c = store
+        .insert_task_progress(&rep("key-01", "2026-11", "industry-it", 2000, 40))
+        .await
+        .unwrap();
+    let d = store
+        .insert_task_progress(&rep("key-03", "2026-11", "bigdata", 1500, 100))
+        .await
+        .unwrap();
+    assert!(a > 0 && b > a && c > b && d > c);
+    let ids = |v: Vec<TaskProgress>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    // Newest first: by period, then time.
+    let all = store
+        .list_task_progress(&TaskProgressQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0].id, c);
+    let mut want = rep("key-01", "2026-11", "industry-it", 2000, 40);
+    want.id = c;
+    assert_eq!(all[0], want);
+    let q = TaskProgressQuery {
+        pack: Some("tp".into()),
+        task: Some("key-01".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(store.list_task_progress(&q).await.unwrap()),
+        vec![c, b, a]
+    );
+    let q = TaskProgressQuery {
+        up_to_period: Some("2026-10".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(store.list_task_progress(&q).await.unwrap()), vec![a]);
+    let q = TaskProgressQuery {
+        period: Some("2026-11".into()),
+        department: Some("bigdata".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(store.list_task_progress(&q).await.unwrap()), vec![d]);
+    let q = TaskProgressQuery {
+        pack: Some("other".into()),
+        ..Default::default()
+    };
+    assert!(store.list_task_progress(&q).await.unwrap().is_empty());
+    // Percent outside 0–100 is refused by the schema.
+    assert!(store
+        .insert_task_progress(&rep("key-01", "2026-11", "industry-it", 3000, 101))
+        .await
+        .is_err());
 }

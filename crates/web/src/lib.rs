@@ -10,6 +10,7 @@ mod error;
 mod ops;
 mod scorecard;
 mod stream;
+mod tasks;
 mod ui;
 
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router(engine: Engine, cfg: WebConfig) -> Router {
         .merge(api::routes())
         .merge(ui::routes())
         .merge(scorecard::routes())
+        .merge(tasks::routes())
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
         .merge(compressed)
