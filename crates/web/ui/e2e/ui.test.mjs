@@ -316,3 +316,86 @@ test("a department submits an indicator value with evidence, an admin approves i
   assert.deepEqual(adminPage.errors, []);
   await adminPage.context().close();
 });
+
+// Last in the file: while the current month is closed, submissions for it are refused (409).
+test("an admin closes the month on the scorecard, downloads its report and reopens it", async (t) => {
+  const page = await newPage(browser);
+  await uiLogin(page, "admin", ADMIN_PASSWORD);
+  await commandCenterReady(page);
+  await page.goto(BASE + "/#/scorecard");
+  const bar = page.locator("section.sc-period");
+  await bar.waitFor();
+  const period = await bar.getAttribute("data-period");
+  assert.match(period, /^\d{4}-\d{2}$/);
+  try {
+    assert.equal(await bar.getAttribute("data-period-status"), "open");
+    assert.equal(await page.getByLabel("考核月份", { exact: true }).inputValue(), period);
+    assert.equal(await page.locator("#sc-closed-banner").count(), 0);
+    assert.ok((await page.locator(".sc-submit-btn").count()) > 0, "an open month takes submissions");
+    await shot(t, page, "1-open");
+
+    // Closing asks first.
+    await page.getByRole("button", { name: `关账 ${period}`, exact: true }).click();
+    const confirm = page.getByRole("alertdialog");
+    await confirm.waitFor();
+    assert.match(await confirm.innerText(), /快照/);
+    await shot(t, page, "2-confirm-close");
+    await confirm.getByRole("button", { name: "确认关账" }).click();
+    await confirm.waitFor({ state: "detached" });
+    const banner = page.locator("#sc-closed-banner");
+    await banner.waitFor();
+    const text = await banner.innerText();
+    assert.match(text, /已关账/);
+    assert.match(text, /快照/);
+    assert.match(text, /admin/);
+    assert.equal(await bar.getAttribute("data-period-status"), "closed");
+    assert.equal(await page.locator(".sc-submit-btn").count(), 0, "a closed month takes no submissions");
+    assert.match(await page.locator(`#sc-period option[value="${period}"]`).innerText(), /已关账/);
+    await page.getByRole("button", { name: `重新开账 ${period}`, exact: true }).waitFor();
+
+    // The Excel report of the month answers an xlsx; the print version opens in a new tab.
+    const xlsx = page.getByRole("link", { name: /^导出 Excel/ });
+    const href = await xlsx.getAttribute("href");
+    assert.ok(href.includes(`period=${period}`), href);
+    const got = await page.evaluate(async (h) => {
+      const r = await fetch(h);
+      const b = new Uint8Array(await r.arrayBuffer());
+      return { status: r.status, type: r.headers.get("content-type"), magic: String.fromCharCode(b[0], b[1]) };
+    }, href);
+    assert.equal(got.status, 200);
+    assert.match(got.type, /spreadsheetml\.sheet/);
+    assert.equal(got.magic, "PK");
+    const print = page.getByRole("link", { name: /^打印版/ });
+    assert.equal(await print.getAttribute("target"), "_blank");
+    assert.ok((await print.getAttribute("href")).includes(`period=${period}`));
+    await shot(t, page, "3-closed");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(t, page, "4-closed-phone");
+    await page.setViewportSize({ width: 1366, height: 768 });
+
+    // Reopening needs a reason.
+    await page.getByRole("button", { name: `重新开账 ${period}`, exact: true }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    const ok = dialog.getByRole("button", { name: "确认重新开账" });
+    assert.ok(await ok.isDisabled(), "no reason, no reopening");
+    await dialog.getByLabel("重新开账原因").fill("e2e：补录数据后重新开账");
+    await shot(t, page, "5-reopen-dialog");
+    await ok.click();
+    await dialog.waitFor({ state: "detached" });
+    await banner.waitFor({ state: "detached" });
+    assert.equal(await bar.getAttribute("data-period-status"), "open");
+    await page.locator(".sc-reopened").waitFor();
+    assert.ok((await page.locator(".sc-submit-btn").count()) > 0, "reopened month takes submissions again");
+    const row = (await call(admin, "GET", "/scorecard/periods")).find((p) => p.period === period);
+    assert.equal(row?.status, "open");
+    assert.equal(row?.reopened_by, "admin");
+    await shot(t, page, "6-reopened");
+    assert.deepEqual(page.errors, []);
+  } finally {
+    // Never leave the month closed for whatever runs next.
+    const row = (await call(admin, "GET", "/scorecard/periods")).find((p) => p.period === period);
+    if (row?.status === "closed") await call(admin, "POST", `/scorecard/periods/${period}/reopen`, { reason: "e2e cleanup" });
+    await page.context().close();
+  }
+});

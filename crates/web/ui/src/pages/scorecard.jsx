@@ -10,11 +10,13 @@ import { api } from "../api.js";
 import { fmtTime, getLang, t } from "../i18n.js";
 import { navigate } from "../shell.jsx";
 import { ErrorBox, Loading, useAsync } from "../ui.jsx";
-import { Field, Select } from "../components/form.jsx";
+import { Field, FormError, Select, useAction } from "../components/form.jsx";
+import { ConfirmDialog, Modal } from "../components/dialog.jsx";
+import { canAdminRegistry, canAdminUsers } from "../session.js";
 import { SubmitDialog, canSubmit } from "./submit.jsx";
 import { useRefs } from "../components/refs.js";
 
-const FILTERS = ["star", "status", "how", "group", "mine"];
+const FILTERS = ["period", "star", "status", "how", "group", "mine"];
 const STATUSES = ["met", "not_met", "no_data", "no_target", "deduction"];
 const HOWS = ["auto", "submitted", "hybrid"];
 const WHATIF_SHORT = 8;
@@ -130,7 +132,9 @@ function Units({ units, refs }) {
 export function ScorecardPage({ me, query }) {
   const filters = filtersOf(query);
   const star = filters.star;
-  const card = useAsync(() => api("/scorecard", { query: { star } }), [star]);
+  const chosen = filters.period;
+  const card = useAsync(() => api("/scorecard", { query: { star, period: chosen || undefined } }), [star, chosen]);
+  const periods = useAsync(() => api("/scorecard/periods"), []);
   const pack = useAsync(() => api("/scorecard/pack"), []);
   const { refs } = useRefs();
   const [open, setOpen] = useState(() => new Set());
@@ -144,7 +148,13 @@ export function ScorecardPage({ me, query }) {
   );
   const pending = new Map();
   for (const x of pendingQ.data || []) pending.set(x.indicator, (pending.get(x.indicator) || 0) + 1);
-  const mayAny = me.role !== "viewer";
+  // A closed month is its snapshot: nothing to submit for it.
+  const mayAny = me.role !== "viewer" && !card.data?.closed;
+  const [dialog, setDialog] = useState(null); // "close" | "reopen"
+  const reloadAll = () => {
+    card.reload();
+    periods.reload();
+  };
 
   // After "go to" in the what-if list: scroll the row into view once it is rendered.
   useEffect(() => {
@@ -170,7 +180,7 @@ export function ScorecardPage({ me, query }) {
 
   const goTo = (n) => {
     const ind = d.indicators.find((i) => i.number === n);
-    if (ind && !matches(ind, filters, myDept)) setFilters({ star: filters.star });
+    if (ind && !matches(ind, filters, myDept)) setFilters({ star: filters.star, period: filters.period });
     setOpen((s) => new Set(s).add(n));
     setFocus(n);
   };
@@ -213,6 +223,18 @@ export function ScorecardPage({ me, query }) {
       {!d && card.loading && <Loading />}
       {d && (
         <Fragment>
+          <PeriodBar d={d} me={me} filters={filters} periods={periods.data || []} onClose={() => setDialog("close")} onReopen={() => setDialog("reopen")} />
+          {dialog === "close" && (
+            <ConfirmDialog
+              title={t("sc.p.close_title", { period: d.period })}
+              message={t("sc.p.close_msg", { period: d.period })}
+              confirmLabel={t("sc.p.close_ok")}
+              onConfirm={() => api(`/scorecard/periods/${d.period}/close`, { method: "POST", body: { star: d.star } })}
+              onClose={() => setDialog(null)}
+              onDone={reloadAll}
+            />
+          )}
+          {dialog === "reopen" && <ReopenDialog period={d.period} onClose={() => setDialog(null)} onDone={reloadAll} />}
           <Summary d={d} />
           <Filters d={d} filters={filters} myDept={myDept} />
           <div class="sc-layout">
@@ -384,7 +406,7 @@ function Filters({ d, filters, myDept }) {
       )}
       {any && (
         <div class="filter-buttons">
-          <button type="button" onClick={() => setFilters({ star: filters.star })}>
+          <button type="button" onClick={() => setFilters({ star: filters.star, period: filters.period })}>
             {t("c.filters.clear")}
           </button>
         </div>
@@ -653,5 +675,111 @@ function WhatIf({ d, onGo }) {
         </button>
       )}
     </section>
+  );
+}
+
+/** This month in UTC+8 (the server's periods are China time). */
+function currentMonth() {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 7);
+}
+
+/**
+ * The month picker (closed months and this month), whether the month is open or closed, the
+ * report downloads and, by role, closing and reopening.
+ */
+function PeriodBar({ d, me, filters, periods, onClose, onReopen }) {
+  const now = currentMonth();
+  const byPeriod = new Map(periods.map((p) => [p.period, p]));
+  const months = [...new Set([now, d.period, ...periods.map((p) => p.period)])].sort().reverse();
+  const closed = d.closed;
+  const isClosed = (m) => (m === d.period ? !!closed : byPeriod.get(m)?.status === "closed");
+  const optText = (m) =>
+    t(isClosed(m) ? "sc.p.opt_closed" : m === now ? "sc.p.opt_current" : "sc.p.opt_open", { period: m });
+  const q = new URLSearchParams({ period: d.period, star: String(d.star) }).toString();
+  const row = byPeriod.get(d.period);
+  const args = { period: d.period, star: d.star };
+  return (
+    <Fragment>
+      <section class="panel sc-period" aria-label={t("sc.p.bar")} data-period={d.period} data-period-status={closed ? "closed" : "open"}>
+        <Field label={t("sc.p.month")} class="sc-period-pick">
+          <Select
+            name="period"
+            id="sc-period"
+            value={d.period}
+            onChange={(v) => setFilters({ ...filters, period: v === now ? "" : v })}
+            options={months.map((m) => [m, optText(m)])}
+          />
+        </Field>
+        <span class={"badge sc-period-st " + (closed ? "closed" : "open")} id="sc-period-status">
+          {closed ? t("sc.p.closed") : t("sc.p.open")}
+        </span>
+        <div class="sc-period-tools">
+          <a class="button" id="sc-report-xlsx" href={"/api/v1/scorecard/report.xlsx?" + q} download aria-label={t("sc.p.xlsx_name", args)}>
+            {t("sc.p.xlsx")}
+          </a>
+          <a
+            class="button"
+            id="sc-report-html"
+            href={"/api/v1/scorecard/report.html?" + q}
+            target="_blank"
+            rel="noopener"
+            aria-label={t("sc.p.html_name", args)}
+          >
+            {t("sc.p.html")}
+          </a>
+          {!closed && canAdminRegistry(me) && (
+            <button type="button" class="sc-close-btn" id="sc-close" aria-label={t("sc.p.close_name", args)} onClick={onClose}>
+              {t("sc.p.close")}
+            </button>
+          )}
+          {closed && canAdminUsers(me) && (
+            <button type="button" class="sc-reopen-btn" id="sc-reopen" aria-label={t("sc.p.reopen_name", args)} onClick={onReopen}>
+              {t("sc.p.reopen")}
+            </button>
+          )}
+        </div>
+      </section>
+      {closed ? (
+        <div class="sc-closed-banner" id="sc-closed-banner" role="note" aria-labelledby="sc-closed-title">
+          <b id="sc-closed-title">{t("sc.p.banner_title")}</b>
+          <p>{t("sc.p.banner", { by: closed.by, time: fmtTime(closed.ms), star: closed.star })}</p>
+        </div>
+      ) : (
+        row?.reopened_by && <p class="muted small sc-reopened">{t("sc.p.reopened", { by: row.reopened_by, time: fmtTime(row.reopened_ms) })}</p>
+      )}
+    </Fragment>
+  );
+}
+
+function ReopenDialog({ period, onClose, onDone }) {
+  const { busy, error, run } = useAction();
+  const [reason, setReason] = useState("");
+  const msgId = "sc-reopen-msg";
+  async function submit(e) {
+    e.preventDefault();
+    const r = await run(() => api(`/scorecard/periods/${period}/reopen`, { method: "POST", body: { reason: reason.trim() } }));
+    if (r.ok) {
+      onClose();
+      onDone?.();
+    }
+  }
+  return (
+    <Modal title={t("sc.p.reopen_title", { period })} onClose={onClose} describedBy={msgId}>
+      <form onSubmit={submit} class="sc-reopen-form">
+        <p id={msgId}>{t("sc.p.reopen_msg")}</p>
+        <Field label={t("sc.p.reason")} required hint={t("sc.p.reason_hint")}>
+          <textarea name="reason" rows={3} required maxLength={2000} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+        </Field>
+        <FormError error={error} />
+        <div class="form-buttons">
+          <button type="submit" class="danger-solid" disabled={busy || !reason.trim()}>
+            {busy ? t("c.working") : t("sc.p.reopen_ok")}
+          </button>
+          <button type="button" onClick={onClose} disabled={busy}>
+            {t("common.cancel")}
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }
