@@ -399,3 +399,50 @@ test("an admin closes the month on the scorecard, downloads its report and reope
     await page.context().close();
   }
 });
+
+test("a department user reports key-task progress through the dialog", async (t) => {
+  // The department leading the board's first task, as the admin sees the board.
+  const board = await call(admin, "GET", "/tasks?all=true");
+  const task = board.tasks.find((x) => x.number === "1") || board.tasks[0];
+  const dept = task.lead.find((u) => u.id)?.id;
+  assert.ok(dept, `task ${task.id} has a lead department`);
+  const username = `tasks-e2e-${Date.now()}`;
+  const password = "Tasks-e2e-pw-2026!";
+  await call(admin, "POST", "/users", { username, display_name: "任务填报员", role: "department", department: dept, password, disabled: false });
+
+  const page = await newPage(browser);
+  await uiLogin(page, username, password);
+  await commandCenterReady(page);
+  await page.goto(BASE + "/#/tasks");
+  await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "重点任务" }).waitFor();
+  const row = page.locator(`tr[data-task="${task.id}"]`);
+  await row.waitFor();
+  assert.equal(await page.getByRole("checkbox", { name: "显示全部任务" }).count(), 0, "a department sees its own tasks only");
+  await shot(t, page, "1-board");
+
+  await row.getByRole("button", { name: `填报进度 #${task.number}`, exact: true }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  await dialog.getByLabel("完成百分比（0–100）").fill("30");
+  await dialog.getByLabel("进展情况").fill("e2e：完成基站选址");
+  await dialog.getByLabel("责任人").fill("张三");
+  await dialog.getByLabel("联系电话").fill("13812345678");
+  await shot(t, page, "2-dialog");
+  await dialog.getByRole("button", { name: "提交填报" }).click();
+  await dialog.waitFor({ state: "detached" });
+
+  // The row shows the new percent, no longer flagged as not reported; the history lists it.
+  await row.locator(".tk-pct-text", { hasText: "30%" }).waitFor();
+  assert.match(await row.innerText(), /30%/);
+  assert.equal(await row.locator('[data-flag="not_reported"]').count(), 0);
+  assert.match(await row.innerText(), /13812345678/, "own department sees the phone unmasked");
+  const history = page.locator(`tr[data-history="${task.id}"]`);
+  await history.locator("tr[data-report]", { hasText: "e2e：完成基站选址" }).waitFor();
+  assert.match(await history.innerText(), /30%/);
+  assert.match(await history.innerText(), new RegExp(username));
+  await shot(t, page, "3-reported");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(t, page, "4-phone");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

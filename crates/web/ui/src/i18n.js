@@ -5,9 +5,10 @@ import core from "./i18n/core.js";
 import command from "./i18n/command.js";
 import console_ from "./i18n/console.js";
 import scorecard from "./i18n/scorecard.js";
+import tasks from "./i18n/tasks.js";
 
 const dicts = { zh: {}, en: {} };
-for (const d of [core, command, console_, scorecard]) {
+for (const d of [core, command, console_, scorecard, tasks]) {
   Object.assign(dicts.zh, d.zh);
   Object.assign(dicts.en, d.en);
 }

@@ -14,6 +14,7 @@ import { AdminPage } from "./pages/admin.jsx";
 import { AccountPage } from "./pages/account.jsx";
 import { ScorecardPage } from "./pages/scorecard.jsx";
 import { SubmissionsPage } from "./pages/submissions.jsx";
+import { TasksPage } from "./pages/tasks.jsx";
 import { canAdminRegistry } from "./session.js";
 import { Loading } from "./ui.jsx";
 
@@ -88,6 +89,9 @@ function App() {
         ) : (
           <ScorecardPage me={me} ui={ui} query={route.query} />
         );
+      break;
+    case "tasks":
+      body = <TasksPage me={me} ui={ui} query={route.query} />;
       break;
     case "account":
       body = <AccountPage me={me} onMe={setMe} />;

@@ -73,6 +73,7 @@ export function ConsoleShell({ me, ui, active, onLogout, children }) {
     ["entities", t("nav.entities")],
     ["map", t("nav.map")],
     ["scorecard", t("nav.scorecard")],
+    ["tasks", t("nav.tasks")],
     ...(canAdminRegistry(me) ? [["admin", t("nav.admin")]] : []),
     ["account", t("nav.account")],
   ];
