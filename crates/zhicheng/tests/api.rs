@@ -1,16 +1,10 @@
 //! End-to-end tests of the HTTP API against the real binary, on SQLite and on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use common::*;
 use serde_json::{json, Value};
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
-    };
-}
 
 both_backends!(
     auth_and_operations,
@@ -19,14 +13,6 @@ both_backends!(
     ingest_state_history_and_stream,
     import_reports_row_errors,
 );
-
-async fn boot(backend: Backend) -> Option<(tempfile::TempDir, Db, Server, String)> {
-    let dir = tempfile::tempdir().unwrap();
-    let db = fresh_db(backend, dir.path())?;
-    let srv = start(dir.path(), &db.url, "");
-    let admin = login(&srv.base, "admin", ADMIN_PASSWORD).await;
-    Some((dir, db, srv, admin))
-}
 
 async fn auth_and_operations(backend: Backend) {
     let Some((_d, _db, srv, admin)) = boot(backend).await else {

@@ -6,17 +6,11 @@
 //! approved value in the scorecard; closed periods served from their snapshots, byte for byte,
 //! with the monthly report as HTML and XLSX (read back by Python's openpyxl).
 
+#[macro_use]
 mod common;
 
 use common::*;
 use serde_json::{json, Value};
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
-    };
-}
 
 both_backends!(
     live_scorecard,
@@ -67,20 +61,12 @@ fn close(got: &Value, want: f64, rel: f64, what: &str) {
     );
 }
 
-async fn post(api: &str, token: &str, path: &str, body: Value) {
-    let (st, b) = call("POST", &format!("{api}/{path}"), token, Some(body)).await;
-    assert_eq!(st, 201, "{path}: {b}");
-}
-
 async fn live_scorecard(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(db) = fresh_db(backend, dir.path()) else {
+    let Some((_dir, _db, srv, admin)) = boot(backend).await else {
         return;
     };
-    let srv = start(dir.path(), &db.url, "");
     let base = &srv.base;
     let api = format!("{base}/api/v1");
-    let admin = login(base, "admin", ADMIN_PASSWORD).await;
 
     // The county: a 0.2° × 0.2° square at 36° N (spherical area 399.61 km²).
     post(
@@ -407,14 +393,11 @@ async fn upload(url: &str, token: &str, content_type: &str, body: Vec<u8>) -> (u
 }
 
 async fn submissions_and_review(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(db) = fresh_db(backend, dir.path()) else {
+    let Some((dir, _db, srv, admin)) = boot(backend).await else {
         return;
     };
-    let srv = start(dir.path(), &db.url, "");
     let base = &srv.base;
     let api = format!("{base}/api/v1");
-    let admin = login(base, "admin", ADMIN_PASSWORD).await;
     for (id, name) in [("education", "县教育和体育局"), ("health", "县卫生健康局")] {
         post(&api, &admin, "departments", json!({"id": id, "name": name})).await;
     }
@@ -851,14 +834,11 @@ print(json.dumps({
 }
 
 async fn closed_periods_and_reports(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(db) = fresh_db(backend, dir.path()) else {
+    let Some((dir, _db, srv, admin)) = boot(backend).await else {
         return;
     };
-    let srv = start(dir.path(), &db.url, "");
     let base = &srv.base;
     let api = format!("{base}/api/v1");
-    let admin = login(base, "admin", ADMIN_PASSWORD).await;
     post(
         &api,
         &admin,

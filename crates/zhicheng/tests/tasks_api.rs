@@ -4,24 +4,13 @@
 //! flags against deadlines before and after the month, contact phones masked for other
 //! departments, and the reminders per lead department.
 
+#[macro_use]
 mod common;
 
 use common::*;
 use serde_json::{json, Value};
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
-    };
-}
-
 both_backends!(key_task_progress);
-
-async fn post(api: &str, token: &str, path: &str, body: Value) {
-    let (st, b) = call("POST", &format!("{api}/{path}"), token, Some(body)).await;
-    assert_eq!(st, 201, "{path}: {b}");
-}
 
 fn row<'a>(board: &'a Value, id: &str) -> &'a Value {
     board["tasks"]
@@ -39,14 +28,11 @@ fn has_unit(r: &Value, dep: &str) -> bool {
 }
 
 async fn key_task_progress(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(db) = fresh_db(backend, dir.path()) else {
+    let Some((_dir, _db, srv, admin)) = boot(backend).await else {
         return;
     };
-    let srv = start(dir.path(), &db.url, "");
     let base = &srv.base;
     let api = format!("{base}/api/v1");
-    let admin = login(base, "admin", ADMIN_PASSWORD).await;
     for (id, name) in [
         ("bigdata", "县大数据中心"),
         ("police", "县公安局"),

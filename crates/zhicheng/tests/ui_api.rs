@@ -1,18 +1,12 @@
 //! The UI's read models over HTTP against the real binary, on SQLite and on PostgreSQL:
 //! `ui/config`, `map/entities`, `overview`, `map/heat`, `series`, and the embedded UI files.
 
+#[macro_use]
 mod common;
 
 use common::*;
 use serde_json::{json, Value};
 use zhicheng_model::time_util::now_ms;
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
-    };
-}
 
 both_backends!(command_center_read_models);
 
@@ -26,14 +20,11 @@ fn row<'a>(items: &'a Value, id: &str) -> &'a Value {
 }
 
 async fn command_center_read_models(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(db) = fresh_db(backend, dir.path()) else {
+    let Some((_dir, _db, srv, admin)) = boot(backend).await else {
         return;
     };
-    let srv = start(dir.path(), &db.url, "");
     let base = &srv.base;
     let api = format!("{base}/api/v1");
-    let admin = login(base, "admin", ADMIN_PASSWORD).await;
     seed_small(base, &admin).await;
     let env1 = login(base, "env1", "env1-password").await;
 

@@ -13,6 +13,16 @@ use serde_json::{json, Value};
 
 pub const ADMIN_PASSWORD: &str = "admin-test-pw-1";
 
+/// Runs each named `async fn(Backend)` as two tests, `sqlite::name` and `postgres::name`
+/// (the PostgreSQL one says it skips when `ZHICHENG_TEST_POSTGRES_URL` is unset).
+#[allow(unused_macros)] // not every test file runs on both backends
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
+    };
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Backend {
     Sqlite,
@@ -261,4 +271,20 @@ pub async fn device_token(base: &str, admin: &str, entity: &str) -> String {
     .await;
     assert_eq!(st, 201, "{b}");
     b["token"].as_str().unwrap().to_string()
+}
+
+/// A fresh database of `backend` and a server on it, signed in as admin: (directory, database,
+/// server, admin token); `None` when the backend is not configured (the test skips).
+pub async fn boot(backend: Backend) -> Option<(tempfile::TempDir, Db, Server, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(backend, dir.path())?;
+    let srv = start(dir.path(), &db.url, "");
+    let admin = login(&srv.base, "admin", ADMIN_PASSWORD).await;
+    Some((dir, db, srv, admin))
+}
+
+/// POSTs `body` to `{api}/{path}` and expects 201 Created.
+pub async fn post(api: &str, token: &str, path: &str, body: Value) {
+    let (st, b) = call("POST", &format!("{api}/{path}"), token, Some(body)).await;
+    assert_eq!(st, 201, "{path}: {b}");
 }
