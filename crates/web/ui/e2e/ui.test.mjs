@@ -305,12 +305,18 @@ test("a department submits an indicator value with evidence, an admin approves i
   await commandCenterReady(adminPage);
   const tile = adminPage.locator('[data-kpi="slot-indicator_completion"]');
   await tile.waitFor();
-  const deadline = Date.now() + 15000;
-  let shown = pctOf(await tile.innerText());
-  while (!(shown > before * 100) && Date.now() < deadline) {
-    await adminPage.waitForTimeout(500);
-    shown = pctOf(await tile.innerText());
-  }
+  // The page refreshes the overview every 10 s; wait for the tile to show the new figure.
+  await adminPage
+    .waitForFunction(
+      (min) => {
+        const m = /([\d.]+)%/.exec(document.querySelector('[data-kpi="slot-indicator_completion"]')?.textContent || "");
+        return m && Number(m[1]) > min;
+      },
+      before * 100,
+      { timeout: 15000 }
+    )
+    .catch(() => {});
+  const shown = pctOf(await tile.innerText());
   assert.ok(shown > before * 100, `completion ${shown}% after approval, ${before * 100}% before`);
   await shot(t, adminPage, "6-command-center");
   assert.deepEqual(adminPage.errors, []);
