@@ -3,7 +3,8 @@
 //!
 //! All of it is answered from memory (the registry index, the latest values and a one-hour
 //! ring of ingest counts), except [`Engine::kind_series`], which reads roll-ups — never raw
-//! history — of at most [`MAX_SERIES_ENTITIES`] entities.
+//! history — of at most [`MAX_SERIES_ENTITIES`] entities, and the overview's indicator
+//! completion, which comes from the scorecard (measured from the store at most every 30 s).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
