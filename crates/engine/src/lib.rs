@@ -12,10 +12,12 @@
 //! - [`overview`]: what the command center and maps read: live status per entity, KPIs,
 //!   H3 heat cells, a metric aggregated over a kind.
 //! - [`scorecard`]: the DB37/T 3890 county scorecard measured from the registry and live state.
-//! - [`submissions`]: departments' submitted indicator values with evidence, and their review.
+//! - [`submissions`]: departments' submitted indicator values with evidence, and their review;
+//!   [`evidence`]: the checks and content-addressed storage of evidence files.
 //! - [`periods`]: closed scorecard months with their snapshots; [`report`]: the monthly report
 //!   as XLSX and printable HTML.
 //! - [`tasks`]: monthly progress of the key tasks, the board with its flags, reminders.
+//! - [`trend`]: the trend against previous months, quarters, the acceptance milestones.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
 //!
@@ -31,6 +33,7 @@
 pub mod auth;
 pub mod bus;
 pub mod error;
+pub mod evidence;
 pub mod import;
 pub mod ingest;
 pub mod live;
@@ -41,8 +44,10 @@ pub mod periods;
 pub mod registry;
 pub mod report;
 pub mod scorecard;
+pub mod submission_import;
 pub mod submissions;
 pub mod tasks;
+pub mod trend;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,9 +79,14 @@ pub struct EngineConfig {
     pub retention_interval: Duration,
     /// An active entity that has not reported for this long is shown offline.
     pub offline_after: Duration,
-    /// Where evidence files of indicator submissions are stored (`<data_dir>/evidence`); none
-    /// refuses uploads.
+    /// Where evidence files of indicator submissions and task progress are stored
+    /// (`<data_dir>/evidence`); none refuses uploads.
     pub evidence_dir: Option<std::path::PathBuf>,
+    /// The key-task pack the task board shows when a request names none
+    /// (`scorecard.task_pack`).
+    pub task_pack: tasks::TaskPackKey,
+    /// The mid-term check and final acceptance dates (see [`trend`]).
+    pub acceptance: trend::AcceptanceDates,
 }
 
 impl Default for EngineConfig {
@@ -92,6 +102,8 @@ impl Default for EngineConfig {
             retention_interval: Duration::from_secs(3600),
             offline_after: Duration::from_secs(900),
             evidence_dir: None,
+            task_pack: tasks::TaskPackKey::default(),
+            acceptance: trend::AcceptanceDates::default(),
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct Metrics {
     sse_clients: Gauge<i64, std::sync::atomic::AtomicI64>,
     sse_dropped: Counter,
     mqtt_bad: Counter<u64, AtomicU64>,
+    import_files_rejected: Family<Labels, Counter>,
+    import_rows_refused: Family<Labels, Counter>,
+    import_rows_stored: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -55,6 +58,9 @@ impl Metrics {
             sse_clients: Gauge::default(),
             sse_dropped: Counter::default(),
             mqtt_bad: Counter::default(),
+            import_files_rejected: Family::default(),
+            import_rows_refused: Family::default(),
+            import_rows_stored: Family::default(),
         };
         r.register(
             "readings_received",
@@ -116,6 +122,21 @@ impl Metrics {
             "MQTT messages that could not be parsed",
             m.mqtt_bad.clone(),
         );
+        r.register(
+            "import_files_rejected",
+            "Uploaded import files refused whole, per target and reason",
+            m.import_files_rejected.clone(),
+        );
+        r.register(
+            "import_rows_refused",
+            "Rows refused by imports that stored their good rows, per target and reason",
+            m.import_rows_refused.clone(),
+        );
+        r.register(
+            "import_rows_stored",
+            "Rows stored by imports, per target",
+            m.import_rows_stored.clone(),
+        );
         *m.registry.lock().unwrap_or_else(|p| p.into_inner()) = r;
         m
     }
@@ -172,6 +193,24 @@ impl Metrics {
     /// An MQTT message could not be parsed.
     pub fn mqtt_bad_message(&self) {
         self.mqtt_bad.inc();
+    }
+
+    pub(crate) fn import_file_rejected(&self, target: &'static str, reason: &'static str) {
+        self.import_files_rejected
+            .get_or_create(&vec![("target", target), ("reason", reason)])
+            .inc();
+    }
+
+    pub(crate) fn import_row_refused(&self, target: &'static str, reason: &'static str) {
+        self.import_rows_refused
+            .get_or_create(&vec![("target", target), ("reason", reason)])
+            .inc();
+    }
+
+    pub(crate) fn import_rows_stored(&self, target: &'static str, n: usize) {
+        self.import_rows_stored
+            .get_or_create(&vec![("target", target)])
+            .inc_by(n as u64);
     }
 
     /// Renders the registry in the Prometheus text format, with the bus depth sampled now.

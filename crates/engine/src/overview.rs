@@ -261,7 +261,9 @@ pub struct Overview {
     pub freshness: Freshness,
     /// KPIs later capabilities fill (alarms, cases, AQI, scenic-area occupancy); `null` until
     /// they exist. `indicator_completion` is filled from the scorecard: `star`,
-    /// `completed_weight`, `pass_line`, `aim`, `met`, `scored`, `computed_ms`.
+    /// `completed_weight`, `pass_line`, `aim`, `met`, `scored`, `computed_ms`, `by_group`
+    /// (`group`, `group_en`, `share`, `met`, `scored`) and `trend` (`period`,
+    /// `completed_weight`, `closed`: closed months of the last twelve, then this one).
     pub slots: serde_json::Value,
 }
 
@@ -388,15 +390,28 @@ impl Engine {
     /// scorecard at [`crate::scorecard::DEFAULT_STAR`] (measured at most every 30 s).
     pub async fn overview(&self, actor: &Actor) -> Overview {
         let completion = match self.scorecard(actor, crate::scorecard::DEFAULT_STAR).await {
-            Ok(c) => serde_json::json!({
-                "star": c.star,
-                "completed_weight": c.totals.completed_weight,
-                "pass_line": c.totals.pass_line,
-                "aim": c.totals.aim,
-                "met": c.totals.met,
-                "scored": c.totals.scored,
-                "computed_ms": c.computed_ms,
-            }),
+            Ok(mut c) => {
+                if let Err(e) = self.attach_trend(&mut c).await {
+                    tracing::warn!(error = %e, "scorecard trend for the overview failed");
+                }
+                serde_json::json!({
+                    "star": c.star,
+                    "completed_weight": c.totals.completed_weight,
+                    "pass_line": c.totals.pass_line,
+                    "aim": c.totals.aim,
+                    "met": c.totals.met,
+                    "scored": c.totals.scored,
+                    "computed_ms": c.computed_ms,
+                    "by_group": c.by_group.iter().map(|g| serde_json::json!({
+                        "group": g.group, "group_en": g.group_en, "share": g.share,
+                        "met": g.met, "scored": g.scored,
+                    })).collect::<Vec<_>>(),
+                    "trend": c.trend.iter().map(|p| serde_json::json!({
+                        "period": p.period, "completed_weight": p.completed_weight,
+                        "closed": p.closed,
+                    })).collect::<Vec<_>>(),
+                })
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "scorecard for the overview failed");
                 serde_json::Value::Null

@@ -25,6 +25,7 @@ use zhicheng_store::ScorecardPeriod;
 use crate::error::invalid;
 use crate::scorecard::{build, levels, ClosedInfo, Scorecard};
 use crate::submissions::{current_period, valid_period};
+use crate::trend::Scope;
 use crate::{Engine, Error, Result};
 
 /// Longest reopening reason, in characters.
@@ -85,6 +86,8 @@ pub struct ScorecardDoc {
     pub computed_ms: i64,
     /// `Some(closing ms)` when served from a snapshot.
     pub closed_ms: Option<i64>,
+    /// A month, a quarter or an acceptance milestone (see [`crate::trend`]).
+    pub scope: Scope,
 }
 
 fn check_period(period: &str) -> Result<String> {
@@ -149,7 +152,8 @@ impl Engine {
             }
         }
         let pack = self.inner.scorecard.pack.clone();
-        let (computed_ms, obs) = self.measure_period(&period).await?;
+        let measured = self.measure_period(&period).await?;
+        let computed_ms = measured.computed_ms;
         let closed = ClosedInfo {
             by: actor.username.clone(),
             ms: computed_ms,
@@ -158,13 +162,19 @@ impl Engine {
         let cards = levels(&pack)
             .into_iter()
             .map(|s| {
-                let mut card = build(&pack, &obs, s, computed_ms, &period);
+                let mut card = build(&pack, &measured, s);
                 card.closed = Some(closed.clone());
-                (s.to_string(), card)
+                card
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut by_star = BTreeMap::new();
+        for mut card in cards {
+            self.attach_trend(&mut card).await?;
+            by_star.insert(card.star.to_string(), card);
+        }
+        let cards = by_star;
         let text = serde_json::to_string(&Snapshot {
-            format: 1,
+            format: 2,
             pack: &pack.id,
             period: &period,
             star,
@@ -197,6 +207,7 @@ impl Engine {
             json!({"pack": pack.id, "star": star, "snapshot_sha256": sha}),
         )
         .await;
+        self.trend_changed();
         let row = self.period_row(&period).await?.unwrap_or(row);
         Ok(row.into())
     }
@@ -251,6 +262,7 @@ impl Engine {
         )
         .await;
         self.scorecard_changed();
+        self.trend_changed();
         let row = self
             .period_row(period)
             .await?
@@ -293,10 +305,12 @@ impl Engine {
                     value,
                     computed_ms: closed_ms,
                     closed_ms: Some(closed_ms),
+                    scope: Scope::Month,
                 });
             }
         }
-        let card = self.scorecard_of_period(&period, star).await?;
+        let mut card = self.scorecard_of_period(&period, star).await?;
+        self.attach_trend(&mut card).await?;
         let value = serde_json::to_value(&card).map_err(|e| Error::Unavailable(format!("{e}")))?;
         let json = serde_json::to_string(&card).map_err(|e| Error::Unavailable(format!("{e}")))?;
         Ok(ScorecardDoc {
@@ -306,6 +320,7 @@ impl Engine {
             value,
             computed_ms: card.computed_ms,
             closed_ms: None,
+            scope: Scope::Month,
         })
     }
 }

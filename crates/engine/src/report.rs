@@ -5,18 +5,31 @@
 //! download. The XLSX's creation time is the closing time (for an open period, the time the
 //! values were measured); `rust_xlsxwriter` writes fixed zip timestamps.
 //!
+//! Three kinds, by the document's [`Scope`]: the monthly report (月度报告), the quarterly one
+//! (季度报告, on the quarter's last month that has begun, its trend cut to the quarter) and an
+//! acceptance milestone's self-assessment (中期考核/终期验收自评报告, with the conclusion
+//! against the pass line and the aim).
+//!
 //! - XLSX sheet `指标`: 序号, 一级指标, 指标名称, 取数方式, 目标值, 当前值 (a number, or
 //!   `无数据`), 状态 (达标 / 未达标 / 无数据; 无目标值 and 扣分项 where they apply), 牵头单位,
 //!   数据来源/说明 (where the value came from, why there is none, further measures, the
-//!   formula's calls). Sheet `汇总`: the period, star level, completed weight against the pass
-//!   line and the aim, the counts and the weights statement.
-//! - HTML: one standalone page (inline CSS, no scripts, every text escaped), A4 landscape.
+//!   formula's calls, the approved submission). Sheet `按指标组`: per group the scored, met, not
+//!   met and no-data counts and the completed share. Sheet `按责任单位`: the same per lead unit,
+//!   with the indicators still open and those it partners. Sheet `趋势`: the completed weight
+//!   and each indicator's value per month of the trend (closed months, then this one; cells
+//!   shaded by status). Sheet `证明材料`: every evidence file behind a submitted value (name,
+//!   size, SHA-256). Sheet `汇总`: the period, star level, completed weight against the pass
+//!   line and the aim (and the self-assessment's conclusion), the counts and the weights
+//!   statement.
+//! - HTML: one standalone page with the same sections (inline CSS, no scripts, every text
+//!   escaped), A4 landscape.
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, XlsxError};
 use serde_json::Value as Json;
 use zhicheng_model::Actor;
 
 use crate::periods::ScorecardDoc;
+use crate::trend::{MilestoneKind, Scope};
 use crate::{Engine, Error, Result};
 
 /// A report's format.
@@ -62,13 +75,35 @@ impl Engine {
         star: u8,
         format: ReportFormat,
     ) -> Result<Report> {
-        let doc = self.scorecard_doc(actor, period, star).await?;
+        let doc = self.scorecard_doc_any(actor, period, star).await?;
+        let label = match &doc.scope {
+            Scope::Quarter { quarter, .. } => quarter.clone(),
+            _ => doc.period.clone(),
+        };
+        let bytes = render(&doc, format)?;
+        Ok(Report {
+            bytes,
+            content_type: format.content_type(),
+            file_name: format!("scorecard-{label}-{}star.{}", doc.star, format.extension()),
+        })
+    }
+
+    /// The self-assessment report of an acceptance milestone at `star`.
+    pub async fn acceptance_report(
+        &self,
+        actor: &Actor,
+        kind: MilestoneKind,
+        star: u8,
+        format: ReportFormat,
+    ) -> Result<Report> {
+        let doc = self.acceptance_doc(actor, kind, star).await?;
         let bytes = render(&doc, format)?;
         Ok(Report {
             bytes,
             content_type: format.content_type(),
             file_name: format!(
-                "scorecard-{}-{}star.{}",
+                "acceptance-{}-{}-{}star.{}",
+                kind.as_str(),
                 doc.period,
                 doc.star,
                 format.extension()
@@ -225,6 +260,16 @@ fn notes(row: &Json) -> String {
     if !c.is_empty() {
         out.push(format!("取数：{c}"));
     }
+    let sub = &row["submission"];
+    if let Some(id) = sub["id"].as_i64() {
+        out.push(format!(
+            "填报：第 {id} 号，{} 填报，{} 审核通过（{}），证明材料 {} 份",
+            s(&sub["submitted_by"]),
+            s(&sub["reviewed_by"]),
+            sub["reviewed_ms"].as_i64().map(when).unwrap_or_default(),
+            sub["evidence"].as_array().map_or(0, Vec::len)
+        ));
+    }
     out.join("\n")
 }
 
@@ -256,8 +301,108 @@ fn yes_no(v: &Json) -> &'static str {
     }
 }
 
+/// The report's title: by its scope (a month, a quarter, an acceptance milestone).
+fn title(card: &Json) -> String {
+    let pack = format!(
+        "{} {}",
+        s(&card["pack"]["standard"]),
+        s(&card["pack"]["name"])
+    );
+    let scope = &card["scope"];
+    match s(&scope["kind"]) {
+        "quarter" => format!(
+            "{pack} 季度报告 {}（截至 {}）",
+            s(&scope["quarter"]),
+            s(&card["period"])
+        ),
+        "acceptance" => format!(
+            "{pack} {}自评报告（{}）",
+            s(&scope["milestone"]["name"]),
+            s(&scope["milestone"]["date"])
+        ),
+        _ => format!("{pack} 月度报告 {}", s(&card["period"])),
+    }
+}
+
+/// The self-assessment's conclusion against the pass line and the aim.
+fn conclusion(card: &Json) -> String {
+    let t = &card["totals"];
+    let reached = |b: &Json| {
+        if b.as_bool() == Some(true) {
+            "达到"
+        } else {
+            "未达到"
+        }
+    };
+    let mut out = format!(
+        "规定建设任务完成权重 {}，{}及格线 {}",
+        pct(&t["completed_weight"]),
+        reached(&t["passed"]),
+        pct(&t["pass_line"])
+    );
+    if !t["aim"].is_null() {
+        out.push_str(&format!(
+            "，{}目标线 {}",
+            reached(&t["aimed"]),
+            pct(&t["aim"])
+        ));
+    }
+    out.push_str(&format!(
+        "；按 {} 星标准自评{}。",
+        card["star"].as_u64().unwrap_or(0),
+        if t["passed"].as_bool() == Some(true) {
+            "合格"
+        } else {
+            "尚未合格"
+        }
+    ));
+    out
+}
+
 /// The summary as (label, text) pairs, shared by both formats.
 fn summary(card: &Json) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let scope = &card["scope"];
+    match s(&scope["kind"]) {
+        "acceptance" => {
+            let scope = &scope["milestone"];
+            out.push(("自评结论", conclusion(card)));
+            out.push((
+                "验收节点",
+                format!(
+                    "{}，{}（{}）",
+                    s(&scope["name"]),
+                    s(&scope["date"]),
+                    match s(&scope["state"]) {
+                        "upcoming" => format!(
+                            "尚有 {} 天；按 {} 数据自评",
+                            scope["days_left"].as_i64().unwrap_or(0),
+                            s(&scope["assessed_period"])
+                        ),
+                        "this_month" => "本月".into(),
+                        _ => "已过".into(),
+                    }
+                ),
+            ));
+        }
+        "quarter" => out.push((
+            "季度",
+            format!(
+                "{}（{}）",
+                s(&scope["quarter"]),
+                scope["months"]
+                    .as_array()
+                    .map(|m| m.iter().map(s).collect::<Vec<_>>().join("、"))
+                    .unwrap_or_default()
+            ),
+        )),
+        _ => {}
+    }
+    out.extend(summary_rows(card));
+    out
+}
+
+fn summary_rows(card: &Json) -> Vec<(&'static str, String)> {
     let t = &card["totals"];
     let status = match card["closed"].as_object() {
         Some(c) => format!(
@@ -320,6 +465,270 @@ fn rows(card: &Json) -> impl Iterator<Item = &Json> {
     card["indicators"].as_array().into_iter().flatten()
 }
 
+fn list<'a>(card: &'a Json, key: &str) -> impl Iterator<Item = &'a Json> {
+    card[key].as_array().into_iter().flatten()
+}
+
+fn count_text(v: &Json) -> String {
+    v.as_u64().map_or_else(|| "—".into(), |n| n.to_string())
+}
+
+fn numbers(v: &Json) -> String {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Json::as_u64)
+                .map(|n| format!("#{n}"))
+                .collect::<Vec<_>>()
+                .join("、")
+        })
+        .unwrap_or_default()
+}
+
+/// A table as a header and rows of cells, shared by both formats.
+struct Table {
+    sheet: &'static str,
+    heading: &'static str,
+    headers: Vec<String>,
+    widths: Vec<f64>,
+    rows: Vec<Vec<Cell>>,
+}
+
+/// One cell: text, or a number with the status that shades it.
+enum Cell {
+    Text(String),
+    Number(f64, String),
+    Status(Option<f64>, String, &'static str),
+}
+
+fn group_table(card: &Json) -> Table {
+    let rows = list(card, "by_group")
+        .map(|g| {
+            vec![
+                Cell::Text(s(&g["group"]).into()),
+                Cell::Number(
+                    g["scored"].as_f64().unwrap_or(0.0),
+                    count_text(&g["scored"]),
+                ),
+                Cell::Number(g["met"].as_f64().unwrap_or(0.0), count_text(&g["met"])),
+                Cell::Number(
+                    g["not_met"].as_f64().unwrap_or(0.0),
+                    count_text(&g["not_met"]),
+                ),
+                Cell::Number(
+                    g["no_data"].as_f64().unwrap_or(0.0),
+                    count_text(&g["no_data"]),
+                ),
+                Cell::Text(pct(&g["share"])),
+            ]
+        })
+        .collect();
+    Table {
+        sheet: "按指标组",
+        heading: "按指标组",
+        headers: [
+            "一级指标",
+            "计分指标",
+            "达标",
+            "未达标",
+            "无数据",
+            "组内完成率",
+        ]
+        .map(String::from)
+        .to_vec(),
+        widths: vec![18.0, 10.0, 8.0, 8.0, 8.0, 12.0],
+        rows,
+    }
+}
+
+fn unit_table(card: &Json) -> Table {
+    let rows = list(card, "by_unit")
+        .map(|u| {
+            vec![
+                Cell::Text(s(&u["name"]).into()),
+                Cell::Number(u["lead"].as_f64().unwrap_or(0.0), count_text(&u["lead"])),
+                Cell::Number(u["met"].as_f64().unwrap_or(0.0), count_text(&u["met"])),
+                Cell::Number(
+                    u["not_met"].as_f64().unwrap_or(0.0),
+                    count_text(&u["not_met"]),
+                ),
+                Cell::Number(
+                    u["no_data"].as_f64().unwrap_or(0.0),
+                    count_text(&u["no_data"]),
+                ),
+                Cell::Text(if u["lead"].as_u64().unwrap_or(0) > 0 {
+                    pct(&u["share"])
+                } else {
+                    "—".into()
+                }),
+                Cell::Text(numbers(&u["open"])),
+                Cell::Text(numbers(&u["partner_of"])),
+            ]
+        })
+        .collect();
+    Table {
+        sheet: "按责任单位",
+        heading: "按责任单位",
+        headers: [
+            "责任单位",
+            "牵头指标",
+            "达标",
+            "未达标",
+            "无数据",
+            "完成率",
+            "待完成指标",
+            "配合指标",
+        ]
+        .map(String::from)
+        .to_vec(),
+        widths: vec![26.0, 10.0, 8.0, 8.0, 8.0, 10.0, 30.0, 30.0],
+        rows,
+    }
+}
+
+fn trend_table(card: &Json) -> Table {
+    let points: Vec<&Json> = list(card, "trend").collect();
+    let mut headers = vec!["序号".to_string(), "指标名称".to_string()];
+    headers.extend(points.iter().map(|p| {
+        let m = s(&p["period"]);
+        if p["closed"].as_bool() == Some(true) {
+            m.to_string()
+        } else {
+            format!("{m}（实时）")
+        }
+    }));
+    let mut widths = vec![6.0, 30.0];
+    widths.extend(points.iter().map(|_| 13.0));
+    let mut rows = Vec::new();
+    let mut total = vec![Cell::Text(String::new()), Cell::Text("完成权重".into())];
+    total.extend(points.iter().map(|p| {
+        let v = p["completed_weight"].as_f64().unwrap_or(0.0);
+        Cell::Status(
+            Some(v * 100.0),
+            format!("{}%", num(v * 100.0)),
+            if p["passed"].as_bool() == Some(true) {
+                "met"
+            } else {
+                "not_met"
+            },
+        )
+    }));
+    rows.push(total);
+    for row in rows_of(card) {
+        let n = row["number"].as_u64().unwrap_or(0);
+        let unit = s(&row["target"]["unit"]);
+        let mut cells = vec![
+            Cell::Number(n as f64, n.to_string()),
+            Cell::Text(s(&row["name"]).into()),
+        ];
+        cells.extend(points.iter().map(|p| {
+            let v = p["values"]
+                .as_array()
+                .and_then(|a| a.iter().find(|x| x["number"].as_u64() == Some(n)));
+            match v {
+                Some(v) => {
+                    let status = match s(&v["status"]) {
+                        "met" => "met",
+                        "not_met" => "not_met",
+                        "no_target" => "no_target",
+                        "deduction" => "deduction",
+                        _ => "no_data",
+                    };
+                    match v["value"].as_f64() {
+                        Some(x) => Cell::Status(Some(x), with_unit(x, unit), status),
+                        None => Cell::Status(None, "无数据".into(), status),
+                    }
+                }
+                None => Cell::Text("—".into()),
+            }
+        }));
+        rows.push(cells);
+    }
+    Table {
+        sheet: "趋势",
+        heading: "趋势（已关账月份与本期）",
+        headers,
+        widths,
+        rows,
+    }
+}
+
+fn rows_of(card: &Json) -> Vec<&Json> {
+    rows(card).collect()
+}
+
+fn evidence_table(card: &Json) -> Table {
+    let mut out = Vec::new();
+    for row in rows(card) {
+        let sub = &row["submission"];
+        let Some(id) = sub["id"].as_i64() else {
+            continue;
+        };
+        let files: Vec<&Json> = sub["evidence"].as_array().into_iter().flatten().collect();
+        let base = |file: Option<&Json>| {
+            vec![
+                Cell::Number(
+                    row["number"].as_f64().unwrap_or(0.0),
+                    count_text(&row["number"]),
+                ),
+                Cell::Text(s(&row["name"]).into()),
+                Cell::Number(id as f64, id.to_string()),
+                Cell::Text(s(&sub["department"]).into()),
+                Cell::Text(s(&sub["submitted_by"]).into()),
+                Cell::Text(format!(
+                    "{} {}",
+                    s(&sub["reviewed_by"]),
+                    sub["reviewed_ms"].as_i64().map(when).unwrap_or_default()
+                )),
+                Cell::Text(file.map_or_else(|| "（无）".into(), |f| s(&f["file_name"]).into())),
+                match file.and_then(|f| f["size"].as_f64()) {
+                    Some(b) => Cell::Number(b, num(b)),
+                    None => Cell::Text(String::new()),
+                },
+                Cell::Text(
+                    file.map(|f| s(&f["sha256"]).to_string())
+                        .unwrap_or_default(),
+                ),
+            ]
+        };
+        if files.is_empty() {
+            out.push(base(None));
+        }
+        for f in files {
+            out.push(base(Some(f)));
+        }
+    }
+    Table {
+        sheet: "证明材料",
+        heading: "证明材料（已审核的部门填报）",
+        headers: [
+            "序号",
+            "指标名称",
+            "填报编号",
+            "填报部门",
+            "填报人",
+            "审核",
+            "文件名",
+            "字节数",
+            "SHA-256",
+        ]
+        .map(String::from)
+        .to_vec(),
+        widths: vec![6.0, 28.0, 10.0, 14.0, 12.0, 22.0, 30.0, 10.0, 66.0],
+        rows: out,
+    }
+}
+
+/// The tables after the indicators, in order.
+fn tables(card: &Json) -> Vec<Table> {
+    vec![
+        group_table(card),
+        unit_table(card),
+        trend_table(card),
+        evidence_table(card),
+    ]
+}
+
 // ---------------------------------------------------------------------------------------------
 // XLSX
 
@@ -327,12 +736,7 @@ fn rows(card: &Json) -> impl Iterator<Item = &Json> {
 pub fn xlsx(card: &Json, created_ms: i64) -> std::result::Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_timestamp(created_ms.div_euclid(1000))?;
-    let title = format!(
-        "{} {} 月度报告 {}",
-        s(&card["pack"]["standard"]),
-        s(&card["pack"]["name"]),
-        s(&card["period"])
-    );
+    let title = title(card);
     wb.set_properties(
         &DocProperties::new()
             .set_title(&title)
@@ -343,7 +747,7 @@ pub fn xlsx(card: &Json, created_ms: i64) -> std::result::Result<Vec<u8>, XlsxEr
         .set_bold()
         .set_border(FormatBorder::Thin)
         .set_background_color("#DDEBF7");
-    let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
+    let cell_fmt = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
     let number = Format::new()
         .set_border(FormatBorder::Thin)
         .set_num_format("0.##");
@@ -363,17 +767,54 @@ pub fn xlsx(card: &Json, created_ms: i64) -> std::result::Result<Vec<u8>, XlsxEr
     for (i, row) in rows(card).enumerate() {
         let r = (i + 1) as u32;
         ws.write_number_with_format(r, 0, row["number"].as_f64().unwrap_or(0.0), &number)?;
-        ws.write_string_with_format(r, 1, s(&row["group"]), &cell)?;
-        ws.write_string_with_format(r, 2, s(&row["name"]), &cell)?;
-        ws.write_string_with_format(r, 3, how_zh(&row["how"]), &cell)?;
-        ws.write_string_with_format(r, 4, target_text(&row["target"]), &cell)?;
+        ws.write_string_with_format(r, 1, s(&row["group"]), &cell_fmt)?;
+        ws.write_string_with_format(r, 2, s(&row["name"]), &cell_fmt)?;
+        ws.write_string_with_format(r, 3, how_zh(&row["how"]), &cell_fmt)?;
+        ws.write_string_with_format(r, 4, target_text(&row["target"]), &cell_fmt)?;
         match row["value"].as_f64() {
             Some(v) => ws.write_number_with_format(r, 5, v, &number)?,
-            None => ws.write_string_with_format(r, 5, "无数据", &cell)?,
+            None => ws.write_string_with_format(r, 5, "无数据", &cell_fmt)?,
         };
-        ws.write_string_with_format(r, 6, status_zh(&row["status"]), &cell)?;
-        ws.write_string_with_format(r, 7, units(&row["lead"]), &cell)?;
-        ws.write_string_with_format(r, 8, notes(row), &cell)?;
+        ws.write_string_with_format(r, 6, status_zh(&row["status"]), &cell_fmt)?;
+        ws.write_string_with_format(r, 7, units(&row["lead"]), &cell_fmt)?;
+        ws.write_string_with_format(r, 8, notes(row), &cell_fmt)?;
+    }
+
+    let shade = |status: &str| match status {
+        "met" => Some("#E2F0D9"),
+        "not_met" => Some("#F8D7DA"),
+        "no_data" | "no_target" => Some("#FFF2CC"),
+        _ => None,
+    };
+    for t in tables(card) {
+        let ws = wb.add_worksheet();
+        ws.set_name(t.sheet)?;
+        for (c, (h, w)) in t.headers.iter().zip(&t.widths).enumerate() {
+            let c = c as u16;
+            ws.write_string_with_format(0, c, h, &head)?;
+            ws.set_column_width(c, *w)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        for (i, cells) in t.rows.iter().enumerate() {
+            let r = (i + 1) as u32;
+            for (c, cell) in cells.iter().enumerate() {
+                let c = c as u16;
+                match cell {
+                    Cell::Text(x) => ws.write_string_with_format(r, c, x, &cell_fmt)?,
+                    Cell::Number(v, _) => ws.write_number_with_format(r, c, *v, &number)?,
+                    Cell::Status(v, text, st) => {
+                        let f = match shade(st) {
+                            Some(bg) => number.clone().set_background_color(bg),
+                            None => number.clone(),
+                        };
+                        match v {
+                            Some(v) => ws.write_number_with_format(r, c, *v, &f)?,
+                            None => ws.write_string_with_format(r, c, text, &f)?,
+                        }
+                    }
+                };
+            }
+        }
     }
 
     let ws = wb.add_worksheet();
@@ -384,8 +825,8 @@ pub fn xlsx(card: &Json, created_ms: i64) -> std::result::Result<Vec<u8>, XlsxEr
     ws.write_string_with_format(0, 1, "内容", &head)?;
     for (i, (k, v)) in summary(card).into_iter().enumerate() {
         let r = (i + 1) as u32;
-        ws.write_string_with_format(r, 0, k, &cell)?;
-        ws.write_string_with_format(r, 1, v, &cell)?;
+        ws.write_string_with_format(r, 0, k, &cell_fmt)?;
+        ws.write_string_with_format(r, 1, v, &cell_fmt)?;
     }
     wb.save_to_buffer()
 }
@@ -425,13 +866,7 @@ table.sum{width:auto;min-width:50%}table.sum th{width:9em}";
 /// The printable HTML page of a scorecard.
 pub fn html(card: &Json) -> String {
     let e = |t: &str| escape(t);
-    let title = format!(
-        "{} {} 月度报告 {} · {}星",
-        s(&card["pack"]["standard"]),
-        s(&card["pack"]["name"]),
-        s(&card["period"]),
-        card["star"].as_u64().unwrap_or(0)
-    );
+    let title = format!("{} · {}星", title(card), card["star"].as_u64().unwrap_or(0));
     let mut o = String::new();
     o.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
     o.push_str(&format!("<title>{}</title>\n", e(&title)));
@@ -481,7 +916,32 @@ pub fn html(card: &Json) -> String {
             e(&notes(row)),
         ));
     }
-    o.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    o.push_str("</tbody>\n</table>\n");
+    for t in tables(card) {
+        if t.rows.is_empty() {
+            continue;
+        }
+        o.push_str(&format!("<h2>{}</h2>\n<table>\n<thead><tr>", e(t.heading)));
+        for h in &t.headers {
+            o.push_str(&format!("<th>{}</th>", e(h)));
+        }
+        o.push_str("</tr></thead>\n<tbody>\n");
+        for cells in &t.rows {
+            o.push_str("<tr>");
+            for cell in cells {
+                match cell {
+                    Cell::Text(x) => o.push_str(&format!("<td>{}</td>", e(x))),
+                    Cell::Number(_, x) => o.push_str(&format!("<td class=\"n\">{}</td>", e(x))),
+                    Cell::Status(_, x, st) => {
+                        o.push_str(&format!("<td class=\"n {st}\">{}</td>", e(x)))
+                    }
+                }
+            }
+            o.push_str("</tr>\n");
+        }
+        o.push_str("</tbody>\n</table>\n");
+    }
+    o.push_str("</body>\n</html>\n");
     o
 }
 

@@ -32,12 +32,12 @@
 //! then scored at the star asked for on every call, so `/overview` stays cheap and no star's
 //! result is served for another.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use zhicheng_geo::distance::{haversine_m, METRES_PER_DEGREE};
 use zhicheng_geo::hex::{cells_covering, CellIndex, ContainmentMode, Resolution};
@@ -71,15 +71,34 @@ pub(crate) struct State {
     cache: tokio::sync::Mutex<Option<Cached>>,
     /// The county's cells, kept while its boundary stays the same.
     county: Mutex<Option<(Json, Arc<CountyCells>)>>,
+    /// Trend points read from closed snapshots, by (month, star); cleared when a month is
+    /// closed or reopened (see [`crate::trend`]).
+    pub(crate) trend: Mutex<TrendCache>,
 }
 
 struct Cached {
     at: Instant,
     generation: u64,
-    computed_ms: i64,
-    period: String,
-    obs: Arc<Observations>,
+    measured: Arc<Measured>,
 }
+
+/// The pack measured at one moment: every observation, and the approved submissions the
+/// submitted values came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Measured {
+    /// Epoch ms.
+    pub(crate) computed_ms: i64,
+    /// The month whose approved submissions count.
+    pub(crate) period: String,
+    pub(crate) obs: Observations,
+    pub(crate) refs: SubmissionRefs,
+}
+
+/// Trend points of closed months by (month, star).
+pub(crate) type TrendCache = HashMap<(String, u8), Arc<Vec<TrendPoint>>>;
+
+/// The approved submission behind each submitted measure.
+pub(crate) type SubmissionRefs = BTreeMap<(u32, Option<String>), SubmissionRef>;
 
 impl State {
     pub(crate) fn new() -> State {
@@ -88,6 +107,7 @@ impl State {
             generation: AtomicU64::new(0),
             cache: tokio::sync::Mutex::new(None),
             county: Mutex::new(None),
+            trend: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -393,6 +413,95 @@ pub struct IndicatorRow {
     pub lead: Vec<UnitRef>,
     /// 配合单位.
     pub partners: Vec<UnitRef>,
+    /// The approved submission the value came from (submitted values only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submission: Option<SubmissionRef>,
+}
+
+/// An approved department submission, as the scorecard cites it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionRef {
+    pub id: i64,
+    pub department: Option<String>,
+    pub submitted_by: String,
+    pub submitted_ms: i64,
+    pub reviewed_by: Option<String>,
+    pub reviewed_ms: Option<i64>,
+    pub note: String,
+    /// The evidence files (fixed once the submission is reviewed).
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// One evidence file of a cited submission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    pub id: i64,
+    pub file_name: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// One indicator group (一级指标) of the scorecard.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRow {
+    pub group: String,
+    pub group_en: String,
+    /// Scored indicators of the group (deduction items excluded).
+    pub scored: usize,
+    pub met: usize,
+    pub not_met: usize,
+    pub no_data: usize,
+    pub no_target: usize,
+    pub total_weight: f64,
+    pub met_weight: f64,
+    /// `met_weight / total_weight` (0–1; 0 for a group without weight).
+    pub share: f64,
+}
+
+/// One responsible unit (牵头单位) of the scorecard: the scored indicators it leads. An
+/// indicator with several lead units counts for each.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitRow {
+    /// The department's id; `None` for a unit no department maps to.
+    pub id: Option<String>,
+    pub name: String,
+    pub lead: usize,
+    pub met: usize,
+    pub not_met: usize,
+    pub no_data: usize,
+    pub no_target: usize,
+    pub total_weight: f64,
+    pub met_weight: f64,
+    /// `met_weight / total_weight` (0–1).
+    pub share: f64,
+    /// Numbers of the indicators it leads that are not met or have no data.
+    pub open: Vec<u32>,
+    /// Numbers of the indicators it is a partner of.
+    pub partner_of: Vec<u32>,
+}
+
+/// The scorecard of one month at the same star level, as a trend point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// From a closed month's snapshot (the scorecard's own month may be live).
+    pub closed: bool,
+    pub completed_weight: f64,
+    pub passed: bool,
+    pub met: usize,
+    pub not_met: usize,
+    pub no_data: usize,
+    /// Each indicator's value (`None`: no data) and status.
+    pub values: Vec<TrendValue>,
+}
+
+/// One indicator in a [`TrendPoint`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendValue {
+    pub number: u32,
+    pub value: Option<f64>,
+    pub status: Status,
 }
 
 /// The totals of a scorecard.
@@ -447,6 +556,14 @@ pub struct Scorecard {
     pub what_if: Vec<WhatIf>,
     /// What the figures do not include yet.
     pub notes: Vec<String>,
+    /// By indicator group, in the pack's order.
+    pub by_group: Vec<GroupRow>,
+    /// By lead unit, in the order units first appear in the pack; units no department maps to
+    /// come last.
+    pub by_unit: Vec<UnitRow>,
+    /// Closed months of the twelve up to `period`, oldest first, then `period` itself (see
+    /// [`crate::trend`]).
+    pub trend: Vec<TrendPoint>,
     /// Set when the period is closed: this is its snapshot (see [`crate::periods`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed: Option<ClosedInfo>,
@@ -485,13 +602,8 @@ fn observed_parts(o: Option<&Observed>) -> (Option<Source>, Vec<Call>) {
     }
 }
 
-pub(crate) fn build(
-    pack: &Pack,
-    obs: &Observations,
-    star: u8,
-    computed_ms: i64,
-    period: &str,
-) -> Scorecard {
+pub(crate) fn build(pack: &Pack, m: &Measured, star: u8) -> Scorecard {
+    let (obs, computed_ms, period) = (&m.obs, m.computed_ms, m.period.as_str());
     let card = score(pack, obs, star);
     let mut indicators = Vec::with_capacity(pack.indicators.len());
     for (ind, res) in pack.indicators.iter().zip(&card.indicators) {
@@ -540,8 +652,13 @@ pub(crate) fn build(
             parts,
             lead: ind.lead.clone(),
             partners: ind.partners.clone(),
+            submission: match source {
+                Some(Source::Submitted) => m.refs.get(&(ind.number, None)).cloned(),
+                _ => None,
+            },
         });
     }
+    let (by_group, by_unit) = breakdown(&indicators);
     let n = |s: Status| card.indicators.iter().filter(|r| r.status == s).count();
     let scored = pack
         .indicators
@@ -639,8 +756,148 @@ pub(crate) fn build(
              have no data."
                 .into(),
         ],
+        by_group,
+        by_unit,
+        trend: Vec::new(),
         closed: None,
     }
+}
+
+/// Counts and weights of a set of scored indicators.
+#[derive(Default)]
+struct Tally {
+    scored: usize,
+    met: usize,
+    not_met: usize,
+    no_data: usize,
+    no_target: usize,
+    total_weight: f64,
+    met_weight: f64,
+}
+
+impl Tally {
+    fn add(&mut self, r: &IndicatorRow) {
+        self.scored += 1;
+        self.total_weight += r.weight;
+        match r.status {
+            Status::Met => {
+                self.met += 1;
+                self.met_weight += r.weight;
+            }
+            Status::NotMet => self.not_met += 1,
+            Status::NoData => self.no_data += 1,
+            Status::NoTarget => self.no_target += 1,
+            Status::Deduction => {}
+        }
+    }
+
+    fn share(&self) -> f64 {
+        if self.total_weight > 0.0 {
+            self.met_weight / self.total_weight
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The indicators summed by group and by lead unit (deduction items left out).
+fn breakdown(rows: &[IndicatorRow]) -> (Vec<GroupRow>, Vec<UnitRow>) {
+    let scored = || rows.iter().filter(|r| r.status != Status::Deduction);
+
+    let mut groups: Vec<(&IndicatorRow, Tally)> = Vec::new();
+    for r in scored() {
+        match groups.iter_mut().find(|(g, _)| g.group == r.group) {
+            Some((_, t)) => t.add(r),
+            None => {
+                let mut t = Tally::default();
+                t.add(r);
+                groups.push((r, t));
+            }
+        }
+    }
+    let groups = groups
+        .into_iter()
+        .map(|(r, t)| GroupRow {
+            group: r.group.clone(),
+            group_en: r.group_en.clone(),
+            scored: t.scored,
+            met: t.met,
+            not_met: t.not_met,
+            no_data: t.no_data,
+            no_target: t.no_target,
+            total_weight: t.total_weight,
+            met_weight: t.met_weight,
+            share: t.share(),
+        })
+        .collect();
+
+    // A unit is its department id, or its name when no department maps to it.
+    struct Unit<'a> {
+        unit: &'a UnitRef,
+        tally: Tally,
+        open: Vec<u32>,
+        partner_of: Vec<u32>,
+    }
+    fn key(u: &UnitRef) -> String {
+        u.id.clone().unwrap_or_else(|| u.name.clone())
+    }
+    fn slot<'a>(units: &mut Vec<Unit<'a>>, u: &'a UnitRef) -> usize {
+        units
+            .iter()
+            .position(|x| key(x.unit) == key(u))
+            .unwrap_or_else(|| {
+                units.push(Unit {
+                    unit: u,
+                    tally: Tally::default(),
+                    open: Vec::new(),
+                    partner_of: Vec::new(),
+                });
+                units.len() - 1
+            })
+    }
+    let mut units: Vec<Unit> = Vec::new();
+    for r in scored() {
+        let mut seen = BTreeSet::new();
+        for u in r.lead.iter().filter(|u| seen.insert(key(u))) {
+            let i = slot(&mut units, u);
+            units[i].tally.add(r);
+            if matches!(r.status, Status::NotMet | Status::NoData) {
+                units[i].open.push(r.number);
+            }
+        }
+    }
+    for r in scored() {
+        let leads: BTreeSet<String> = r.lead.iter().map(key).collect();
+        let mut seen = BTreeSet::new();
+        for u in r
+            .partners
+            .iter()
+            .filter(|u| !leads.contains(&key(u)) && seen.insert(key(u)))
+        {
+            let i = slot(&mut units, u);
+            units[i].partner_of.push(r.number);
+        }
+    }
+    let mut units: Vec<UnitRow> = units
+        .into_iter()
+        .map(|u| UnitRow {
+            id: u.unit.id.clone(),
+            name: u.unit.name.clone(),
+            lead: u.tally.scored,
+            met: u.tally.met,
+            not_met: u.tally.not_met,
+            no_data: u.tally.no_data,
+            no_target: u.tally.no_target,
+            total_weight: u.tally.total_weight,
+            met_weight: u.tally.met_weight,
+            share: u.tally.share(),
+            open: u.open,
+            partner_of: u.partner_of,
+        })
+        .collect();
+    // Departments first; units no department maps to ("各镇、街道") after them.
+    units.sort_by_key(|u| u.id.is_none());
+    (groups, units)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -674,8 +931,8 @@ impl Engine {
                 format!("pack {} grades stars {}", pack.id, list.join(", ")),
             ));
         }
-        let (computed_ms, period, obs) = self.scorecard_observations().await?;
-        Ok(build(&pack, &obs, star, computed_ms, &period))
+        let measured = self.scorecard_observations().await?;
+        Ok(build(&pack, &measured, star))
     }
 
     /// Checks that `star` is graded by the pack (422 otherwise).
@@ -698,44 +955,47 @@ impl Engine {
         self.check_star(star)?;
         let pack = self.inner.scorecard.pack.clone();
         if period == crate::submissions::current_period() {
-            let (computed_ms, period, obs) = self.scorecard_observations().await?;
-            return Ok(build(&pack, &obs, star, computed_ms, &period));
+            let measured = self.scorecard_observations().await?;
+            return Ok(build(&pack, &measured, star));
         }
-        let (computed_ms, obs) = self.measure_period(period).await?;
-        Ok(build(&pack, &obs, star, computed_ms, period))
+        let measured = self.measure_period(period).await?;
+        Ok(build(&pack, &measured, star))
     }
 
     /// Measures every indicator now, with the approved submissions of `period` (uncached).
-    pub(crate) async fn measure_period(&self, period: &str) -> Result<(i64, Observations)> {
+    pub(crate) async fn measure_period(&self, period: &str) -> Result<Measured> {
         let facts = self.registry_facts().await?;
-        let submitted = self.approved_submissions(period).await?;
+        let (submitted, refs) = self.approved_submissions(period).await?;
         let obs = measure(&self.inner.scorecard.pack, &facts, &submitted);
-        Ok((now_ms(), obs))
+        Ok(Measured {
+            computed_ms: now_ms(),
+            period: period.to_string(),
+            obs,
+            refs,
+        })
     }
 
-    /// The measured values, from the cache when fresh.
-    async fn scorecard_observations(&self) -> Result<(i64, String, Arc<Observations>)> {
+    /// The current month measured, from the cache when fresh.
+    async fn scorecard_observations(&self) -> Result<Arc<Measured>> {
         let st = &self.inner.scorecard;
         let mut cache = st.cache.lock().await;
         let generation = st.generation.load(Ordering::Relaxed);
         let period = crate::submissions::current_period();
         if let Some(c) = cache.as_ref() {
-            if c.generation == generation && c.period == period && c.at.elapsed() < CACHE_TTL {
-                return Ok((c.computed_ms, c.period.clone(), c.obs.clone()));
+            if c.generation == generation
+                && c.measured.period == period
+                && c.at.elapsed() < CACHE_TTL
+            {
+                return Ok(c.measured.clone());
             }
         }
-        let facts = self.registry_facts().await?;
-        let submitted = self.approved_submissions(&period).await?;
-        let obs = Arc::new(measure(&st.pack, &facts, &submitted));
-        let computed_ms = now_ms();
+        let measured = Arc::new(self.measure_period(&period).await?);
         *cache = Some(Cached {
             at: Instant::now(),
             generation,
-            computed_ms,
-            period: period.clone(),
-            obs: obs.clone(),
+            measured: measured.clone(),
         });
-        Ok((computed_ms, period, obs))
+        Ok(measured)
     }
 
     /// A snapshot of the whole county's registry and live state as scorecard facts.
@@ -1041,7 +1301,13 @@ mod tests {
             None,
         );
         let obs = measure(&pack, &facts, &Submissions::new());
-        let card = build(&pack, &obs, 4, 0, "2026-11");
+        let measured = Measured {
+            computed_ms: 0,
+            period: "2026-11".into(),
+            obs,
+            refs: SubmissionRefs::new(),
+        };
+        let card = build(&pack, &measured, 4);
         let row = |n: u32| card.indicators.iter().find(|r| r.number == n).unwrap();
         assert_eq!(row(3).value, Some(90.0));
         assert_eq!(row(3).status, Status::Met);
@@ -1067,5 +1333,41 @@ mod tests {
             card.weights.statement
         );
         assert_eq!(card.what_if.len(), 41);
+
+        // By group: every scored indicator once; #3 and #12 are the two met.
+        assert_eq!(card.by_group.iter().map(|g| g.scored).sum::<usize>(), 43);
+        assert_eq!(card.by_group.iter().map(|g| g.met).sum::<usize>(), 2);
+        let g3 = card
+            .by_group
+            .iter()
+            .find(|g| g.group == row(3).group)
+            .unwrap();
+        assert!(g3.met >= 1 && g3.share > 0.0 && g3.share <= 1.0);
+        // By unit: #3's lead counts it met and not open; #1's lead has it open.
+        let unit = |u: &UnitRef| {
+            card.by_unit
+                .iter()
+                .find(|x| match &u.id {
+                    Some(id) => x.id.as_ref() == Some(id),
+                    None => x.id.is_none() && x.name == u.name,
+                })
+                .unwrap()
+        };
+        let lead3 = unit(&row(3).lead[0]);
+        assert!(lead3.met >= 1 && !lead3.open.contains(&3));
+        assert!(unit(&row(1).lead[0]).open.contains(&1));
+        for r in card
+            .indicators
+            .iter()
+            .filter(|r| r.status != Status::Deduction)
+        {
+            for p in &r.partners {
+                if !r.lead.iter().any(|l| l.id == p.id && l.name == p.name) {
+                    assert!(unit(p).partner_of.contains(&r.number), "#{}", r.number);
+                }
+            }
+        }
+        assert!(card.by_unit.iter().all(|u| u.lead + u.partner_of.len() > 0));
+        assert!(row(3).submission.is_none());
     }
 }

@@ -12,49 +12,27 @@
 //!   approve, or return with a comment (required).
 //! - **Evidence**: files of at most [`MAX_EVIDENCE_BYTES`], PDF, PNG, JPEG, XLSX or DOCX (the
 //!   declared type must match the file's leading bytes), attached while the submission awaits
-//!   review. The bytes are stored once per content under
-//!   `<data_dir>/evidence/<sha256[0..2]>/<sha256>`, written to a temporary file, synced and
-//!   renamed, so a crash never leaves a partial file under the final name.
+//!   review; checked and stored by content as [`crate::evidence`] describes.
 //! - The latest **approved** submission of the current month (by submission time) is the
 //!   scorecard's value of a submitted indicator, and of a hybrid one without platform data.
 //!
-//! Every submission, review and upload is audited.
-
-use std::path::{Path, PathBuf};
+//! The checks of a new submission are in one place, `Engine::check_submission`, which the
+//! Excel import ([`crate::submission_import`]) runs on each row. Every submission, review and
+//! upload is audited.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use zhicheng_model::time_util::now_ms;
 use zhicheng_model::{Actor, Role};
 use zhicheng_scorecard::{Indicator, Measure, Submissions, UnitRef};
 use zhicheng_store::{IndicatorEvidence, IndicatorSubmission, SubmissionQuery};
 
 use crate::error::invalid;
+pub use crate::evidence::MAX_EVIDENCE_BYTES;
 use crate::{Engine, Error, Result};
-
-/// Largest evidence file.
-pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
 
 /// Longest note or review comment, in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
-
-/// Accepted evidence types: MIME type, what the file starts with, and a label.
-const EVIDENCE_TYPES: [(&str, &[u8], &str); 5] = [
-    ("application/pdf", b"%PDF-", "PDF"),
-    ("image/png", b"\x89PNG\r\n\x1a\n", "PNG"),
-    ("image/jpeg", b"\xff\xd8\xff", "JPEG"),
-    (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        b"PK\x03\x04",
-        "XLSX",
-    ),
-    (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        b"PK\x03\x04",
-        "DOCX",
-    ),
-];
 
 /// A value as a department enters it.
 #[derive(Debug, Clone, Deserialize)]
@@ -156,7 +134,31 @@ pub(crate) fn valid_period(p: &str) -> bool {
         && &p[..4] >= "2000"
 }
 
-fn unit_ids(ind: &Indicator) -> impl Iterator<Item = &str> {
+/// Why the checks of a new submission refused it.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    /// The input at fault: `indicator`, `period`, `value`, `note`, `department`, or `actor`.
+    pub(crate) field: &'static str,
+    /// A short label (the metrics' reason), e.g. `closed_period`.
+    pub(crate) reason: &'static str,
+    /// A Chinese summary for people.
+    pub(crate) zh: &'static str,
+    /// What a single submission answers with (its status and English detail).
+    pub(crate) error: Error,
+}
+
+impl Refusal {
+    fn new(field: &'static str, reason: &'static str, zh: &'static str, error: Error) -> Self {
+        Refusal {
+            field,
+            reason,
+            zh,
+            error,
+        }
+    }
+}
+
+pub(crate) fn unit_ids(ind: &Indicator) -> impl Iterator<Item = &str> {
     ind.lead
         .iter()
         .chain(&ind.partners)
@@ -193,84 +195,7 @@ fn need_reviewer(actor: &Actor) -> Result<()> {
     }
 }
 
-/// The evidence type of `content_type` (parameters ignored), checked against the bytes.
-fn evidence_type(content_type: &str, bytes: &[u8]) -> Result<&'static str> {
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let Some((m, magic, label)) = EVIDENCE_TYPES.iter().find(|(m, _, _)| *m == mime) else {
-        return Err(Error::UnsupportedType(format!(
-            "evidence type {content_type:?} is not accepted: use PDF, PNG, JPEG, XLSX or DOCX \
-             (证明材料仅支持 PDF、PNG、JPEG、XLSX、DOCX)"
-        )));
-    };
-    if !bytes.starts_with(magic) {
-        return Err(Error::UnsupportedType(format!(
-            "the file is declared {label} ({m}) but is not one (文件内容与类型不符)"
-        )));
-    }
-    Ok(m)
-}
-
-fn check_file_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(invalid("name", "the file name is required (?name=…)"));
-    }
-    if name.chars().count() > 200 {
-        return Err(invalid("name", "at most 200 characters"));
-    }
-    if name
-        .chars()
-        .any(|c| c.is_control() || c == '/' || c == '\\')
-        || name == "."
-        || name == ".."
-    {
-        return Err(invalid(
-            "name",
-            "a plain file name without path separators or control characters",
-        ));
-    }
-    Ok(name.to_string())
-}
-
-/// Writes `bytes` under `dir/<sha[0..2]>/<sha>` atomically (temporary file, sync, rename);
-/// content already stored is kept.
-fn write_evidence(dir: &Path, sha: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let sub = dir.join(&sha[..2]);
-    std::fs::create_dir_all(&sub)?;
-    let dest = sub.join(sha);
-    if dest.is_file() {
-        return Ok(());
-    }
-    let tmp = sub.join(format!(".{sha}.{:016x}.tmp", rand::random::<u64>()));
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &dest)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written?;
-    if let Ok(d) = std::fs::File::open(&sub) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 impl Engine {
-    fn evidence_dir(&self) -> Result<&PathBuf> {
-        self.inner.cfg.evidence_dir.as_ref().ok_or_else(|| {
-            Error::Unavailable("evidence storage is not configured (no data directory)".into())
-        })
-    }
-
     /// A submission visible to `actor` (404 otherwise).
     async fn visible_submission(&self, actor: &Actor, id: i64) -> Result<IndicatorSubmission> {
         match self.inner.store.get_submission(id).await? {
@@ -293,48 +218,97 @@ impl Engine {
         actor: &Actor,
         input: SubmissionInput,
     ) -> Result<SubmissionView> {
+        let rec = self
+            .check_submission(actor, input, now_ms())
+            .await?
+            .map_err(|r| r.error)?;
+        let rec = self.store_submission(actor, rec).await?;
+        Ok(SubmissionView {
+            submission: rec,
+            evidence: Vec::new(),
+        })
+    }
+
+    /// Every check of a new submission, in one place for the single submission and the Excel
+    /// import (`crate::submission_import`): who may submit what, the month, the value, the note.
+    /// `Ok(Ok(record))` is ready to store (id 0, status `submitted`, submitted at `now`);
+    /// `Ok(Err(refusal))` says why not; `Err` only when the store fails.
+    pub(crate) async fn check_submission(
+        &self,
+        actor: &Actor,
+        input: SubmissionInput,
+        now: i64,
+    ) -> Result<std::result::Result<IndicatorSubmission, Refusal>> {
         if actor.role == Role::Viewer {
-            return Err(Error::Forbidden("viewers do not submit values".into()));
+            return Ok(Err(Refusal::new(
+                "actor",
+                "viewer",
+                "查看者不能报送数据",
+                Error::Forbidden("viewers do not submit values".into()),
+            )));
         }
         let pack = self.scorecard_pack();
-        let ind = pack.indicator(input.indicator).ok_or_else(|| {
-            invalid(
+        let Some(ind) = pack.indicator(input.indicator) else {
+            return Ok(Err(Refusal::new(
                 "indicator",
-                format!("pack {} has no indicator {}", pack.id, input.indicator),
-            )
-        })?;
-        if matches!(ind.measure, Measure::Auto { .. }) {
-            return Err(invalid(
-                "indicator",
-                format!(
-                    "indicator {} is measured by the platform, not submitted",
-                    ind.number
+                "unknown_indicator",
+                "指标不存在",
+                invalid(
+                    "indicator",
+                    format!("pack {} has no indicator {}", pack.id, input.indicator),
                 ),
-            ));
+            )));
+        };
+        if matches!(ind.measure, Measure::Auto { .. }) {
+            return Ok(Err(Refusal::new(
+                "indicator",
+                "auto_measured",
+                "该指标由平台自动取数，不接受填报",
+                invalid(
+                    "indicator",
+                    format!(
+                        "indicator {} is measured by the platform, not submitted",
+                        ind.number
+                    ),
+                ),
+            )));
         }
         let department = match actor.role {
             Role::Department => {
                 let own = actor.department.clone().unwrap_or_default();
                 if !unit_ids(ind).any(|u| u == own) {
-                    return Err(Error::Forbidden(format!(
-                        "department {own} is not a lead or partner unit of indicator {}",
-                        ind.number
+                    return Ok(Err(Refusal::new(
+                        "indicator",
+                        "not_unit",
+                        "本部门不是该指标的牵头或配合单位",
+                        Error::Forbidden(format!(
+                            "department {own} is not a lead or partner unit of indicator {}",
+                            ind.number
+                        )),
                     )));
                 }
                 if input.department.as_deref().is_some_and(|d| d != own) {
-                    return Err(Error::Forbidden(
-                        "a department submits for itself only".into(),
-                    ));
+                    return Ok(Err(Refusal::new(
+                        "department",
+                        "other_department",
+                        "部门用户只能为本部门报送",
+                        Error::Forbidden("a department submits for itself only".into()),
+                    )));
                 }
                 Some(own)
             }
             _ => match input.department {
                 Some(d) => {
                     if !unit_ids(ind).any(|u| u == d) {
-                        return Err(invalid(
+                        return Ok(Err(Refusal::new(
                             "department",
-                            format!("{d} is not a unit of indicator {}", ind.number),
-                        ));
+                            "not_unit",
+                            "该部门不是该指标的牵头或配合单位",
+                            invalid(
+                                "department",
+                                format!("{d} is not a unit of indicator {}", ind.number),
+                            ),
+                        )));
                     }
                     Some(d)
                 }
@@ -343,19 +317,46 @@ impl Engine {
         };
         let period = input.period.trim().to_string();
         if !valid_period(&period) {
-            return Err(invalid("period", "a month YYYY-MM, e.g. 2026-11"));
+            return Ok(Err(Refusal::new(
+                "period",
+                "bad_period",
+                "期间应为 YYYY-MM 格式的月份",
+                invalid("period", "a month YYYY-MM, e.g. 2026-11"),
+            )));
         }
-        let now = now_ms();
         if period > period_of(now) {
-            return Err(invalid("period", format!("{period} has not begun")));
+            return Ok(Err(Refusal::new(
+                "period",
+                "future_period",
+                "该期尚未开始",
+                invalid("period", format!("{period} has not begun")),
+            )));
         }
-        self.refuse_closed_period(&period).await?;
+        match self.refuse_closed_period(&period).await {
+            Ok(()) => {}
+            Err(e @ Error::Conflict(_)) => {
+                return Ok(Err(Refusal::new(
+                    "period",
+                    "closed_period",
+                    "该期已关账，需先重新开启",
+                    e,
+                )))
+            }
+            Err(e) => return Err(e),
+        }
         if !input.value.is_finite() || input.value.abs() > 1e12 {
-            return Err(invalid("value", "a finite number within ±1e12"));
+            return Ok(Err(Refusal::new(
+                "value",
+                "bad_value",
+                "数值超出范围",
+                invalid("value", "a finite number within ±1e12"),
+            )));
         }
         let note = input.note.unwrap_or_default();
-        check_text("note", &note)?;
-        let mut rec = IndicatorSubmission {
+        if let Err(e) = check_text("note", &note) {
+            return Ok(Err(Refusal::new("note", "note_too_long", "说明过长", e)));
+        }
+        Ok(Ok(IndicatorSubmission {
             id: 0,
             pack: pack.id.clone(),
             indicator: i64::from(ind.number),
@@ -369,7 +370,15 @@ impl Engine {
             reviewed_by: None,
             reviewed_ms: None,
             review_comment: None,
-        };
+        }))
+    }
+
+    /// Stores a checked submission (from [`Engine::check_submission`]) and audits it.
+    pub(crate) async fn store_submission(
+        &self,
+        actor: &Actor,
+        mut rec: IndicatorSubmission,
+    ) -> Result<IndicatorSubmission> {
         rec.id = self.inner.store.insert_submission(&rec).await?;
         self.audit(
             &actor.username,
@@ -379,10 +388,7 @@ impl Engine {
                    "department": rec.department}),
         )
         .await;
-        Ok(SubmissionView {
-            submission: rec,
-            evidence: Vec::new(),
-        })
+        Ok(rec)
     }
 
     /// Submissions of the scorecard's pack visible to `actor`, newest first.
@@ -502,41 +508,19 @@ impl Engine {
         if actor.role == Role::Viewer {
             return Err(Error::Forbidden("viewers do not upload evidence".into()));
         }
-        let name = check_file_name(name)?;
-        if bytes.len() > MAX_EVIDENCE_BYTES {
-            return Err(Error::TooLarge(format!(
-                "evidence of {} bytes exceeds the {} MiB limit (证明材料不能超过 20 MiB)",
-                bytes.len(),
-                MAX_EVIDENCE_BYTES >> 20
-            )));
-        }
-        if bytes.is_empty() {
-            return Err(invalid("body", "the file is empty"));
-        }
-        let mime = evidence_type(content_type, bytes)?;
+        let file = crate::evidence::check_upload(name, content_type, bytes)?;
         if s.status != "submitted" {
             return Err(Error::Conflict(format!(
                 "submission {id} is {}: evidence is attached before review",
                 s.status
             )));
         }
-        let dir = self.evidence_dir()?.clone();
-        let sha = hex::encode(Sha256::digest(bytes));
-        {
-            let (dir, sha, bytes) = (dir.clone(), sha.clone(), bytes.to_vec());
-            tokio::task::spawn_blocking(move || write_evidence(&dir, &sha, &bytes))
-                .await
-                .map_err(|e| Error::Unavailable(format!("evidence writer: {e}")))?
-                .map_err(|e| {
-                    tracing::error!(error = %e, "evidence write failed");
-                    Error::Unavailable(format!("could not store the evidence file: {e}"))
-                })?;
-        }
+        let sha = self.store_evidence_bytes(bytes).await?;
         let mut rec = IndicatorEvidence {
             id: 0,
             submission: id,
-            file_name: name,
-            content_type: mime.to_string(),
+            file_name: file.file_name,
+            content_type: file.content_type.to_string(),
             size: bytes.len() as i64,
             path: format!("evidence/{}/{sha}", &sha[..2]),
             sha256: sha,
@@ -566,19 +550,18 @@ impl Engine {
                 )))
             }
         };
-        let dir = self.evidence_dir()?;
-        let path = dir
-            .join(&rec.sha256[..2.min(rec.sha256.len())])
-            .join(&rec.sha256);
-        let bytes = tokio::fs::read(&path).await.map_err(|e| {
-            tracing::error!(error = %e, path = %path.display(), "evidence file unreadable");
-            Error::NotFound(format!("the file of evidence {eid} is missing"))
-        })?;
+        let bytes = self
+            .read_evidence_bytes(&rec.sha256, &format!("evidence {eid}"))
+            .await?;
         Ok(EvidenceFile { record: rec, bytes })
     }
 
-    /// The latest approved value of each indicator of the scorecard's pack for `period`.
-    pub(crate) async fn approved_submissions(&self, period: &str) -> Result<Submissions> {
+    /// The latest approved value of each indicator of the scorecard's pack for `period`, and
+    /// the submission (with its evidence files) each value comes from.
+    pub(crate) async fn approved_submissions(
+        &self,
+        period: &str,
+    ) -> Result<(Submissions, crate::scorecard::SubmissionRefs)> {
         let list = self
             .inner
             .store
@@ -589,14 +572,45 @@ impl Engine {
                 ..Default::default()
             })
             .await?;
-        let mut out = Submissions::new();
+        let mut values = Submissions::new();
+        let mut refs = crate::scorecard::SubmissionRefs::new();
         // Newest first: the first seen per indicator wins.
         for s in list {
-            if let Ok(n) = u32::try_from(s.indicator) {
-                out.entry((n, None)).or_insert(s.value);
+            let Ok(n) = u32::try_from(s.indicator) else {
+                continue;
+            };
+            if values.contains_key(&(n, None)) {
+                continue;
             }
+            values.insert((n, None), s.value);
+            let evidence = self
+                .inner
+                .store
+                .list_evidence(s.id)
+                .await?
+                .into_iter()
+                .map(|e| crate::scorecard::EvidenceRef {
+                    id: e.id,
+                    file_name: e.file_name,
+                    size: e.size,
+                    sha256: e.sha256,
+                })
+                .collect();
+            refs.insert(
+                (n, None),
+                crate::scorecard::SubmissionRef {
+                    id: s.id,
+                    department: s.department,
+                    submitted_by: s.submitted_by,
+                    submitted_ms: s.submitted_ms,
+                    reviewed_by: s.reviewed_by,
+                    reviewed_ms: s.reviewed_ms,
+                    note: s.note,
+                    evidence,
+                },
+            );
         }
-        Ok(out)
+        Ok((values, refs))
     }
 }
 
@@ -621,50 +635,5 @@ mod tests {
         ] {
             assert!(!valid_period(p), "{p}");
         }
-    }
-
-    #[test]
-    fn evidence_types_are_checked_against_the_bytes() {
-        assert_eq!(
-            evidence_type("application/pdf", b"%PDF-1.7 ...").unwrap(),
-            "application/pdf"
-        );
-        assert_eq!(
-            evidence_type("Image/PNG; charset=x", b"\x89PNG\r\n\x1a\nxx").unwrap(),
-            "image/png"
-        );
-        assert!(matches!(
-            evidence_type("application/pdf", b"hello"),
-            Err(Error::UnsupportedType(_))
-        ));
-        assert!(matches!(
-            evidence_type("text/plain", b"%PDF-"),
-            Err(Error::UnsupportedType(_))
-        ));
-        assert!(check_file_name("../x.pdf").is_err());
-        assert!(check_file_name("  ").is_err());
-        assert_eq!(check_file_name(" 证明.pdf ").unwrap(), "证明.pdf");
-    }
-
-    #[test]
-    fn evidence_is_written_once_per_content() {
-        let dir = tempfile_dir();
-        let sha = "ab".repeat(32);
-        write_evidence(&dir, &sha, b"one").unwrap();
-        write_evidence(&dir, &sha, b"one").unwrap();
-        let sub = dir.join("ab");
-        let names: Vec<_> = std::fs::read_dir(&sub)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from(&sha)]);
-        assert_eq!(std::fs::read(sub.join(&sha)).unwrap(), b"one");
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    fn tempfile_dir() -> PathBuf {
-        let d = std::env::temp_dir().join(format!("zc-evidence-{:016x}", rand::random::<u64>()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
     }
 }

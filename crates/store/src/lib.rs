@@ -241,6 +241,28 @@ pub struct TaskProgress {
     pub reported_ms: i64,
 }
 
+/// An evidence file of a key-task progress report (schema v7). The bytes are stored by
+/// content, as for [`IndicatorEvidence`]: `<data_dir>/evidence/<sha256[0..2]>/<sha256>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct TaskEvidence {
+    /// Assigned by the store (0 on insert).
+    pub id: i64,
+    /// The progress report ([`TaskProgress::id`]).
+    pub progress: i64,
+    /// File name as uploaded.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// Who uploaded.
+    pub uploaded_by: String,
+    /// When (epoch ms).
+    pub uploaded_ms: i64,
+}
+
 /// Filters of [`Store::list_task_progress`]; `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskProgressQuery {
@@ -491,6 +513,15 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_task_progress(&self, p: &TaskProgress) -> Result<i64>;
     /// Progress reports matching `q`, newest first (by period, then `reported_ms`, then id).
     async fn list_task_progress(&self, q: &TaskProgressQuery) -> Result<Vec<TaskProgress>>;
+    /// One progress report.
+    async fn get_task_progress(&self, id: i64) -> Result<Option<TaskProgress>>;
+    /// Stores an evidence record of a progress report (its `id` is ignored) and returns the id
+    /// assigned. [`Error::NotFound`] when the report does not exist.
+    async fn insert_task_evidence(&self, e: &TaskEvidence) -> Result<i64>;
+    /// The evidence of these progress reports, by report and then upload order.
+    async fn list_task_evidence(&self, progress: &[i64]) -> Result<Vec<TaskEvidence>>;
+    /// One evidence record of a progress report.
+    async fn get_task_evidence(&self, id: i64) -> Result<Option<TaskEvidence>>;
 
     // ---- series, history, state ----
     /// Returns the series of these (entity, metric) pairs in the same order, creating the missing

@@ -37,7 +37,7 @@ use crate::filter::{contains_pattern, page_limit, prefix_range};
 use crate::{
     AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Latest,
     MigrationStatus, Point, Result, RollupPoint, ScorecardPeriod, Series, Session, Store,
-    SubmissionQuery, TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
+    SubmissionQuery, TaskEvidence, TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
 };
 
 const SUBMISSION_COLUMNS: &str = "id, pack, indicator, period, value, note, department, \
@@ -48,6 +48,8 @@ const PERIOD_COLUMNS: &str = "pack, period, status, closed_by, closed_ms, reopen
     reopened_ms, snapshot, snapshot_sha256";
 const EVIDENCE_COLUMNS: &str =
     "id, submission, file_name, content_type, size, sha256, path, uploaded_by, uploaded_ms";
+const TASK_EVIDENCE_COLUMNS: &str =
+    "id, progress, file_name, content_type, size, sha256, uploaded_by, uploaded_ms";
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -1356,6 +1358,55 @@ impl Store for PgStore {
         .bind(&q.up_to_period)
         .bind(&q.department)
         .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn get_task_progress(&self, id: i64) -> Result<Option<TaskProgress>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {TASK_PROGRESS_COLUMNS} FROM task_progress WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn insert_task_evidence(&self, e: &TaskEvidence) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO task_evidence (progress, file_name, content_type, size, sha256, \
+             uploaded_by, uploaded_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(e.progress)
+        .bind(&e.file_name)
+        .bind(&e.content_type)
+        .bind(e.size)
+        .bind(&e.sha256)
+        .bind(&e.uploaded_by)
+        .bind(e.uploaded_ms)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|x| missing_on_foreign_key(x, || format!("progress report {}", e.progress)))
+    }
+
+    async fn list_task_evidence(&self, progress: &[i64]) -> Result<Vec<TaskEvidence>> {
+        if progress.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(sqlx::query_as(&format!(
+            "SELECT {TASK_EVIDENCE_COLUMNS} FROM task_evidence \
+             WHERE progress = ANY($1) ORDER BY progress, id"
+        ))
+        .bind(progress)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn get_task_evidence(&self, id: i64) -> Result<Option<TaskEvidence>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {TASK_EVIDENCE_COLUMNS} FROM task_evidence WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
         .await?)
     }
 

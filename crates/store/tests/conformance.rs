@@ -19,8 +19,8 @@ use zhicheng_model::{
 };
 use zhicheng_store::{
     AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Point,
-    RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskProgress,
-    TaskProgressQuery, UserRecord, WriteStats,
+    RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence,
+    TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
 };
 
 // ---------------------------------------------------------------- harness
@@ -157,6 +157,7 @@ conformance!(
     case_indicator_submissions,
     case_scorecard_periods,
     case_task_progress,
+    case_task_evidence,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -291,9 +292,9 @@ const HOUR: i64 = 3_600_000;
 async fn case_migrations(store: Arc<dyn Store>) {
     let before = store.migration_status().await.expect("status before");
     assert!(before.applied.is_empty());
-    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6, 7]);
     let after = store.migrate().await.expect("migrate");
-    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6, 7]);
     assert!(after.pending.is_empty());
     // Re-running is a no-op.
     assert_eq!(store.migrate().await.expect("migrate again"), after);
@@ -2349,4 +2350,82 @@ async fn case_task_progress(store: Arc<dyn Store>) {
         .insert_task_progress(&rep("key-01", "2026-11", "industry-it", 3000, 101))
         .await
         .is_err());
+}
+
+async fn case_task_evidence(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let rep = |task: &str| TaskProgress {
+        id: 0,
+        pack: "tp".into(),
+        task: task.into(),
+        number: "1".into(),
+        period: "2026-11".into(),
+        percent: 20,
+        narrative: String::new(),
+        person: "张三".into(),
+        contact: "13812345678".into(),
+        department: None,
+        reported_by: "op1".into(),
+        reported_ms: 1000,
+    };
+    let a = store.insert_task_progress(&rep("key-01")).await.unwrap();
+    let b = store.insert_task_progress(&rep("key-02")).await.unwrap();
+    let c = store.insert_task_progress(&rep("key-03")).await.unwrap();
+    let mut got = store.get_task_progress(b).await.unwrap().unwrap();
+    assert_eq!(got.task, "key-02");
+    got.id = 0;
+    assert_eq!(got, rep("key-02"));
+    assert_eq!(
+        store.get_task_progress(a + b + c + 100).await.unwrap(),
+        None
+    );
+
+    let ev = |progress: i64, name: &str| TaskEvidence {
+        id: 0,
+        progress,
+        file_name: name.into(),
+        content_type: "application/pdf".into(),
+        size: 12,
+        sha256: "cd".repeat(32),
+        uploaded_by: "it1".into(),
+        uploaded_ms: 5000,
+    };
+    let e1 = store
+        .insert_task_evidence(&ev(b, "进展.pdf"))
+        .await
+        .unwrap();
+    let e2 = store.insert_task_evidence(&ev(a, "a.pdf")).await.unwrap();
+    let e3 = store
+        .insert_task_evidence(&ev(b, "second.pdf"))
+        .await
+        .unwrap();
+    assert!(e1 > 0 && e2 > e1 && e3 > e2);
+    // By report, then upload order; only the reports asked for.
+    let listed = store.list_task_evidence(&[b, a, c]).await.unwrap();
+    let pairs: Vec<_> = listed.iter().map(|e| (e.progress, e.id)).collect();
+    assert_eq!(pairs, vec![(a, e2), (b, e1), (b, e3)]);
+    let mut want = ev(b, "进展.pdf");
+    want.id = e1;
+    assert_eq!(listed[1], want);
+    assert!(store.list_task_evidence(&[c]).await.unwrap().is_empty());
+    assert!(store.list_task_evidence(&[]).await.unwrap().is_empty());
+    assert_eq!(store.list_task_evidence(&[b]).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .get_task_evidence(e3)
+            .await
+            .unwrap()
+            .unwrap()
+            .file_name,
+        "second.pdf"
+    );
+    assert_eq!(store.get_task_evidence(e1 + e2 + e3).await.unwrap(), None);
+    // Not for a report that does not exist.
+    match store
+        .insert_task_evidence(&ev(a + b + c + 100, "x.pdf"))
+        .await
+    {
+        Err(Error::NotFound(_)) => {}
+        other => panic!("expected NotFound, got {other:?}"),
+    }
 }

@@ -10,6 +10,7 @@ mod error;
 mod ops;
 mod scorecard;
 mod stream;
+mod submission_import;
 mod tasks;
 mod ui;
 
@@ -43,6 +44,7 @@ pub fn router(engine: Engine, cfg: WebConfig) -> Router {
         .merge(api::routes())
         .merge(ui::routes())
         .merge(scorecard::routes())
+        .merge(submission_import::routes())
         .merge(tasks::routes())
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()

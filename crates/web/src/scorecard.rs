@@ -6,10 +6,23 @@
 //!   grade answers 422.
 //!   `period=YYYY-MM` (default: the current month, UTC+8) picks the month whose approved
 //!   submissions count; a closed month is served from its snapshot, the same bytes every time.
+//!   `period=YYYY-Qn` is a quarter: the scorecard of its last month that has begun, with
+//!   `scope: {kind: "quarter", quarter, months}` and the trend cut to the quarter. Every
+//!   scorecard carries `by_group`, `by_unit` and `trend` (closed months of the last twelve, then
+//!   this one; see `zhicheng_engine::trend`).
 //! - `GET /api/v1/scorecard/pack`: the indicator pack itself.
 //! - `GET /api/v1/scorecard/report.xlsx?period=&star=` and `…/report.html?period=&star=`: the
 //!   monthly report (sheets 指标 and 汇总; a printable standalone page), byte-identical for a
 //!   closed month.
+//!
+//! Acceptance (see `zhicheng_engine::trend`):
+//!
+//! - `GET /api/v1/scorecard/acceptance`: the mid-term check and the final acceptance as
+//!   configured — date, the month assessed, days left, `upcoming`/`this_month`/`past`, closed.
+//! - `GET /api/v1/scorecard/acceptance/{midterm|final}?star=`: the scorecard the milestone is
+//!   assessed on, with `scope: {kind: "acceptance", milestone: {…}}`; 404 when its date is not configured.
+//! - `GET /api/v1/scorecard/acceptance/{midterm|final}/report.xlsx` and `…/report.html`: the
+//!   self-assessment report (自评报告) with its conclusion.
 //!
 //! Periods (see `zhicheng_engine::periods`):
 //!
@@ -46,6 +59,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use zhicheng_engine::report::ReportFormat;
 use zhicheng_engine::submissions::{Decision, SubmissionFilter, SubmissionInput};
+use zhicheng_engine::trend::MilestoneKind;
 
 use crate::api::Auth;
 use crate::error::ApiError;
@@ -57,6 +71,16 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/scorecard/pack", get(pack))
         .route("/api/v1/scorecard/report.xlsx", get(report_xlsx))
         .route("/api/v1/scorecard/report.html", get(report_html))
+        .route("/api/v1/scorecard/acceptance", get(acceptance))
+        .route("/api/v1/scorecard/acceptance/{kind}", get(acceptance_card))
+        .route(
+            "/api/v1/scorecard/acceptance/{kind}/report.xlsx",
+            get(acceptance_xlsx),
+        )
+        .route(
+            "/api/v1/scorecard/acceptance/{kind}/report.html",
+            get(acceptance_html),
+        )
         .route("/api/v1/scorecard/periods", get(periods))
         .route(
             "/api/v1/scorecard/periods/{period}/close",
@@ -107,7 +131,7 @@ async fn scorecard(
     let Query(q) = q?;
     let doc = s
         .engine
-        .scorecard_doc(&a, q.period.as_deref(), q.star())
+        .scorecard_doc_any(&a, q.period.as_deref(), q.star())
         .await?;
     Ok((
         [(
@@ -129,6 +153,83 @@ async fn report(
         .engine
         .scorecard_report(&a, q.period.as_deref(), q.star(), format)
         .await?;
+    Ok(report_response(r, format))
+}
+
+fn milestone(kind: &str) -> Result<MilestoneKind, ApiError> {
+    MilestoneKind::parse(kind).ok_or_else(|| {
+        ApiError::from(zhicheng_engine::Error::NotFound(format!(
+            "acceptance milestone {kind:?}: midterm or final"
+        )))
+    })
+}
+
+async fn acceptance(State(s): State<AppState>, Auth(a): Auth) -> Result<Response, ApiError> {
+    Ok(Json(s.engine.acceptance_milestones(&a).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OnlyStar {
+    star: Option<u8>,
+}
+
+async fn acceptance_card(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(kind): Path<String>,
+    q: Result<Query<OnlyStar>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    let star = q.star.unwrap_or(zhicheng_engine::scorecard::DEFAULT_STAR);
+    let doc = s.engine.acceptance_doc(&a, milestone(&kind)?, star).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        doc.json,
+    )
+        .into_response())
+}
+
+async fn acceptance_report(
+    s: AppState,
+    a: zhicheng_model::Actor,
+    kind: String,
+    q: OnlyStar,
+    format: ReportFormat,
+) -> Result<Response, ApiError> {
+    let star = q.star.unwrap_or(zhicheng_engine::scorecard::DEFAULT_STAR);
+    let r = s
+        .engine
+        .acceptance_report(&a, milestone(&kind)?, star, format)
+        .await?;
+    Ok(report_response(r, format))
+}
+
+async fn acceptance_xlsx(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(kind): Path<String>,
+    q: Result<Query<OnlyStar>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    acceptance_report(s, a, kind, q, ReportFormat::Xlsx).await
+}
+
+async fn acceptance_html(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(kind): Path<String>,
+    q: Result<Query<OnlyStar>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    acceptance_report(s, a, kind, q, ReportFormat::Html).await
+}
+
+/// A rendered report as a download (XLSX) or an inline page (HTML) that may run no script.
+fn report_response(r: zhicheng_engine::report::Report, format: ReportFormat) -> Response {
     let disposition = match format {
         ReportFormat::Xlsx => "attachment",
         ReportFormat::Html => "inline",
@@ -136,7 +237,7 @@ async fn report(
     let disposition =
         HeaderValue::from_str(&format!("{disposition}; filename=\"{}\"", r.file_name))
             .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok((
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -154,7 +255,7 @@ async fn report(
         ],
         r.bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 async fn report_xlsx(

@@ -65,6 +65,11 @@ pub fn engine_config(cfg: &Config) -> EngineConfig {
         retention_interval: Duration::from_secs(cfg.history.retention_interval_seconds),
         offline_after: Duration::from_secs(cfg.ingest.offline_after_seconds),
         evidence_dir: Some(cfg.data_dir.join("evidence")),
+        task_pack: cfg.scorecard.task_pack,
+        acceptance: zhicheng_engine::trend::AcceptanceDates {
+            midterm: Some(cfg.scorecard.midterm_date.clone()).filter(|d| !d.is_empty()),
+            final_: Some(cfg.scorecard.final_date.clone()).filter(|d| !d.is_empty()),
+        },
     }
 }
 

@@ -53,6 +53,8 @@ pub struct Config {
     pub history: HistoryConfig,
     /// The web UI's base map.
     pub map: MapConfig,
+    /// The DB37/T 3890 scorecard.
+    pub scorecard: ScorecardConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -140,6 +142,21 @@ pub struct HistoryConfig {
     pub retention_interval_seconds: u64,
 }
 
+/// `[scorecard]`: the DB37/T 3890 scorecard and the pilot's schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScorecardConfig {
+    /// Date of the mid-term check, `YYYY-MM-DD`; empty: none. Default `2021-10-31` (the
+    /// Yishui task book: "2021 年 10 月底前开展中期考核").
+    pub midterm_date: String,
+    /// Date of the final acceptance, `YYYY-MM-DD`; empty: none. Default `2022-10-31`.
+    pub final_date: String,
+    /// The key-task pack the task board shows when a request names none: `yiyuan` (the 21
+    /// key works of the Yiyuan plan) or `yishui` (the Yishui task book). Both are served
+    /// (`?pack=`). Default `yiyuan`.
+    pub task_pack: zhicheng_engine::tasks::TaskPackKey,
+}
+
 /// `[map]`: the base map under the UI's vector layers. Without `tile_url` the maps draw only
 /// the county's own data (boundaries, grids, entities), which works with no network at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,7 +222,18 @@ impl Default for Config {
             mqtt: MqttConfig::default(),
             history: HistoryConfig::default(),
             map: MapConfig::default(),
+            scorecard: ScorecardConfig::default(),
             log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ScorecardConfig {
+    fn default() -> Self {
+        ScorecardConfig {
+            midterm_date: "2021-10-31".into(),
+            final_date: "2022-10-31".into(),
+            task_pack: zhicheng_engine::tasks::TaskPackKey::default(),
         }
     }
 }
@@ -406,6 +434,9 @@ const KEYS: &[(&str, &str, Kind)] = &[
     ("map", "tile_attribution", Kind::Str),
     ("map", "tile_max_zoom", Kind::Int),
     ("map", "tile_datum", Kind::Str),
+    ("scorecard", "midterm_date", Kind::Str),
+    ("scorecard", "final_date", Kind::Str),
+    ("scorecard", "task_pack", Kind::Str),
     ("log", "format", Kind::Str),
     ("log", "filter", Kind::Str),
 ];
@@ -551,6 +582,14 @@ impl Config {
                 "mqtt.password",
                 "set either password or password_file, not both".into(),
             );
+        }
+        for (key, d) in [
+            ("scorecard.midterm_date", &self.scorecard.midterm_date),
+            ("scorecard.final_date", &self.scorecard.final_date),
+        ] {
+            if !d.is_empty() && !zhicheng_engine::trend::valid_date(d) {
+                return bad(key, format!("{d:?} is not a date YYYY-MM-DD"));
+            }
         }
         let mp = &self.map;
         if let Some(u) = &mp.tile_url {

@@ -119,6 +119,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     } else {
         TileDatum::Wgs84
     };
+    // A pilot under way: the mid-term check at the end of the month four months from now, the
+    // final acceptance a year after it.
+    {
+        use zhicheng_engine::trend::{month_add, month_end};
+        let now = zhicheng_engine::submissions::current_period();
+        cfg.scorecard.midterm_date = month_end(&month_add(&now, 4));
+        cfg.scorecard.final_date = month_end(&month_add(&now, 16));
+    }
     cfg.validate()
         .map_err(|e| anyhow::anyhow!(e.render("demo")))?;
     app::init_logging(&cfg);

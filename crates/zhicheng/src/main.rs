@@ -1,7 +1,7 @@
 //! `zhicheng`: the smart-city operations platform for a county, in one binary.
 //!
 //! Commands: `demo` (a simulated county, live, in the browser), `serve --config FILE`,
-//! `migrate`, `check-config`, `import`, `user`, `report scorecard`, `bench ingest`.
+//! `migrate`, `check-config`, `import`, `user`, `report scorecard|acceptance`, `bench ingest`.
 
 mod app;
 mod bench;
@@ -108,11 +108,27 @@ enum MqttCmd {
 
 #[derive(Subcommand)]
 enum ReportCmd {
-    /// The monthly scorecard report (a closed month from its snapshot, byte-identical).
+    /// The monthly or quarterly scorecard report (a closed month from its snapshot,
+    /// byte-identical).
     Scorecard {
-        /// The month, YYYY-MM (UTC+8).
+        /// The month, YYYY-MM (UTC+8), or a quarter, YYYY-Qn.
         #[arg(long)]
         period: String,
+        /// Star level.
+        #[arg(long, default_value_t = zhicheng_engine::scorecard::DEFAULT_STAR)]
+        star: u8,
+        /// Output format.
+        #[arg(long, value_parser = ["xlsx", "html"])]
+        format: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The self-assessment report of the mid-term check or the final acceptance.
+    Acceptance {
+        /// Which milestone.
+        #[arg(long, value_parser = ["midterm", "final"])]
+        milestone: String,
         /// Star level.
         #[arg(long, default_value_t = zhicheng_engine::scorecard::DEFAULT_STAR)]
         star: u8,
@@ -277,25 +293,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("removed the MQTT sessions of {}", app::redact(&mcfg.url));
             Ok(())
         }
-        Cmd::Report {
-            config,
-            cmd:
+        Cmd::Report { config, cmd } => {
+            let cfg = load_config(config.as_deref())?;
+            let engine = app::open_engine(&cfg).await?;
+            let fmt = |f: &str| match f {
+                "xlsx" => ReportFormat::Xlsx,
+                _ => ReportFormat::Html,
+            };
+            let (r, out) = match cmd {
                 ReportCmd::Scorecard {
                     period,
                     star,
                     format,
                     out,
-                },
-        } => {
-            let cfg = load_config(config.as_deref())?;
-            let engine = app::open_engine(&cfg).await?;
-            let format = match format.as_str() {
-                "xlsx" => ReportFormat::Xlsx,
-                _ => ReportFormat::Html,
+                } => (
+                    engine
+                        .scorecard_report(&Actor::system(), Some(&period), star, fmt(&format))
+                        .await,
+                    out,
+                ),
+                ReportCmd::Acceptance {
+                    milestone,
+                    star,
+                    format,
+                    out,
+                } => {
+                    let kind = zhicheng_engine::trend::MilestoneKind::parse(&milestone)
+                        .context("milestone must be midterm or final")?;
+                    (
+                        engine
+                            .acceptance_report(&Actor::system(), kind, star, fmt(&format))
+                            .await,
+                        out,
+                    )
+                }
             };
-            let r = engine
-                .scorecard_report(&Actor::system(), Some(&period), star, format)
-                .await;
             engine.shutdown().await;
             let r = r?;
             std::fs::write(&out, &r.bytes).with_context(|| format!("writing {}", out.display()))?;

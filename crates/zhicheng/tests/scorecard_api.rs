@@ -4,7 +4,9 @@
 //! "no data" cases, the totals, who may read it, and the overview's completion slot; and the
 //! department workflow: submitted values with evidence, the big-data center's review, and the
 //! approved value in the scorecard; closed periods served from their snapshots, byte for byte,
-//! with the monthly report as HTML and XLSX (read back by Python's openpyxl).
+//! with the monthly report as HTML and XLSX (read back by Python's openpyxl); the trend against
+//! closed months, the breakdown by group and by responsible unit, quarters, and the acceptance
+//! milestones with their self-assessment report.
 
 #[macro_use]
 mod common;
@@ -15,7 +17,8 @@ use serde_json::{json, Value};
 both_backends!(
     live_scorecard,
     submissions_and_review,
-    closed_periods_and_reports
+    closed_periods_and_reports,
+    trend_quarters_and_acceptance
 );
 
 /// H3's authalic Earth radius (km): the cells' areas are on this sphere.
@@ -791,22 +794,7 @@ fn previous_month(p: &str) -> String {
 /// `汇总` sheet, and the creation time. `None` (the test skips that part) when python3 or
 /// openpyxl is missing — unless `ZHICHENG_TEST_BROWSER=required` (CI), where it fails.
 fn read_xlsx_with_openpyxl(path: &std::path::Path) -> Option<Value> {
-    let have = std::process::Command::new("python3")
-        .args(["-c", "import openpyxl"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !have {
-        assert_ne!(
-            std::env::var("ZHICHENG_TEST_BROWSER").as_deref(),
-            Ok("required"),
-            "python3 with openpyxl is required (ZHICHENG_TEST_BROWSER=required)"
-        );
-        eprintln!("skipping the XLSX read-back: python3 with openpyxl is missing");
-        return None;
-    }
+    let py = python()?;
     let script = r#"
 import json, sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1])
@@ -817,20 +805,12 @@ print(json.dumps({
     "header": [c.value for c in ws[1]],
     "rows": [[c.value for c in r] for r in ws.iter_rows(min_row=2)],
     "summary": [[c.value for c in r] for r in wb["汇总"].iter_rows()],
+    "all": {n: [[c.value for c in r] for r in wb[n].iter_rows()] for n in wb.sheetnames},
     "created": created.strftime("%Y-%m-%dT%H:%M:%S") if created else None,
 }, ensure_ascii=False))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(path)
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "openpyxl failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).expect("openpyxl output"))
+    let out = run_python(&py, script, &[path.to_str().unwrap()]);
+    Some(serde_json::from_slice(&out).expect("openpyxl output"))
 }
 
 async fn closed_periods_and_reports(backend: Backend) {
@@ -1057,7 +1037,10 @@ async fn closed_periods_and_reports(backend: Backend) {
     let path = dir.path().join("report.xlsx");
     std::fs::write(&path, &before[2].1).unwrap();
     if let Some(x) = read_xlsx_with_openpyxl(&path) {
-        assert_eq!(x["sheets"], json!(["指标", "汇总"]));
+        assert_eq!(
+            x["sheets"],
+            json!(["指标", "按指标组", "按责任单位", "趋势", "证明材料", "汇总"])
+        );
         assert_eq!(
             x["header"],
             json!([
@@ -1161,4 +1144,371 @@ async fn closed_periods_and_reports(backend: Backend) {
     let (_, _, after) = get_bytes(&urls[0], &admin).await;
     let snap2: Value = serde_json::from_slice(&after).unwrap();
     assert_eq!(indicator(&snap2, 3)["value"], 45.0);
+}
+
+/// The last day of the month `YYYY-MM`.
+fn month_end(p: &str) -> String {
+    let (y, m) = (
+        p[..4].parse::<i32>().unwrap(),
+        p[5..].parse::<u8>().unwrap(),
+    );
+    let days = time::Month::try_from(m).unwrap().length(y);
+    format!("{p}-{days:02}")
+}
+
+/// The quarter `YYYY-Qn` of a month.
+fn quarter_of(p: &str) -> String {
+    let m: u32 = p[5..].parse().unwrap();
+    format!("{}-Q{}", &p[..4], (m - 1) / 3 + 1)
+}
+
+async fn trend_quarters_and_acceptance(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = fresh_db(backend, dir.path()) else {
+        return;
+    };
+    // The mid-term check was last month; the final acceptance is far ahead.
+    let this_month = {
+        let t = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+        format!("{:04}-{:02}", t.year(), u8::from(t.month()))
+    };
+    let prev = previous_month(&this_month);
+    let srv = start(
+        dir.path(),
+        &db.url,
+        &format!(
+            "[scorecard]\nmidterm_date = {:?}\nfinal_date = \"2999-06-30\"\n",
+            month_end(&prev)
+        ),
+    );
+    let base = &srv.base;
+    let admin = login(base, "admin", ADMIN_PASSWORD).await;
+    let api = format!("{base}/api/v1");
+    post(
+        &api,
+        &admin,
+        "regions",
+        json!({"code": "370323", "name": "沂源县", "geometry": square(118.0, 36.0, 0.2)}),
+    )
+    .await;
+    post(
+        &api,
+        &admin,
+        "regions",
+        json!({"code": "370323001", "name": "南麻街道"}),
+    )
+    .await;
+    for (id, name) in [
+        ("urban-mgmt", "县综合行政执法局"),
+        ("education", "县教育和体育局"),
+    ] {
+        post(&api, &admin, "departments", json!({"id": id, "name": name})).await;
+    }
+    post(
+        &api,
+        &admin,
+        "kinds",
+        json!({"id": "streetlight", "name": "路灯",
+               "attributes": [{"name": "controllable", "type": "boolean"}]}),
+    )
+    .await;
+    let lamp = |i: u32, controllable: bool| {
+        json!({"id": format!("sl-{i:02}"), "kind": "streetlight", "name": format!("路灯{i}"),
+               "department": "urban-mgmt", "region": "370323001", "geometry": point(118.1, 36.1),
+               "attributes": {"controllable": controllable}})
+    };
+    for i in 1..=10 {
+        post(&api, &admin, "entities", lamp(i, i <= 9)).await;
+    }
+    post(
+        &api,
+        &admin,
+        "users",
+        json!({"username": "edu1", "role": "department", "department": "education",
+               "password": "edu1-password"}),
+    )
+    .await;
+    let edu = login(base, "edu1", "edu1-password").await;
+    let subs = format!("{api}/scorecard/submissions");
+    let periods = format!("{api}/scorecard/periods");
+
+    // Last month: #4 submitted with a PDF, approved, and the month closed (#3 at 90 %, met).
+    let (st, s1) = call(
+        "POST",
+        &subs,
+        &edu,
+        Some(json!({"indicator": 4, "period": prev, "value": 60.0, "note": "全县 60 所"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{s1}");
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+        .to_vec();
+    let (st, ev) = upload(
+        &format!("{subs}/{}/evidence?name=%E8%AF%81%E6%98%8E.pdf", s1["id"]),
+        &edu,
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(st, 201, "{ev}");
+    let (st, r) = call(
+        "POST",
+        &format!("{subs}/{}/review", s1["id"]),
+        &admin,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{r}");
+    let (st, c) = call("POST", &format!("{periods}/{prev}/close"), &admin, None).await;
+    assert_eq!(st, 200, "{c}");
+    let (st, last) = call("GET", &format!("{api}/scorecard?period={prev}"), &edu, None).await;
+    assert_eq!(st, 200, "{last}");
+    // The closed month cites the submission and its evidence.
+    let sub = &indicator(&last, 4)["submission"];
+    assert_eq!(sub["id"], s1["id"]);
+    assert_eq!(sub["reviewed_by"], "admin");
+    assert_eq!(sub["note"], "全县 60 所");
+    assert_eq!(sub["evidence"][0]["file_name"], "证明.pdf");
+    assert_eq!(sub["evidence"][0]["size"], pdf.len());
+    assert!(indicator(&last, 3).get("submission").is_none());
+
+    // Ten more lamps, none controllable: #3 falls to 45 % this month.
+    for i in 11..=20 {
+        post(&api, &admin, "entities", lamp(i, false)).await;
+    }
+    let (st, card) = call("GET", &format!("{api}/scorecard"), &edu, None).await;
+    assert_eq!(st, 200, "{card}");
+    assert_eq!(card["period"], this_month.as_str());
+    let trend = card["trend"].as_array().unwrap();
+    assert_eq!(trend.len(), 2, "{}", card["trend"]);
+    assert_eq!(
+        (&trend[0]["period"], &trend[0]["closed"]),
+        (&json!(prev), &json!(true))
+    );
+    assert_eq!(
+        (&trend[1]["period"], &trend[1]["closed"]),
+        (&json!(this_month), &json!(false))
+    );
+    let value = |pt: &Value, n: u64| {
+        pt["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["number"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        value(&trend[0], 3),
+        json!({"number": 3, "value": 90.0, "status": "met"})
+    );
+    assert_eq!(
+        value(&trend[1], 3),
+        json!({"number": 3, "value": 45.0, "status": "not_met"})
+    );
+    // #4 was approved for last month only.
+    assert_eq!(value(&trend[0], 4)["status"], "met");
+    assert_eq!(value(&trend[1], 4)["status"], "no_data");
+    assert_eq!(
+        trend[0]["completed_weight"],
+        last["totals"]["completed_weight"]
+    );
+    assert_eq!(
+        trend[1]["completed_weight"],
+        card["totals"]["completed_weight"]
+    );
+
+    // By group and by unit, worked out from the indicator rows.
+    let rows = card["indicators"].as_array().unwrap();
+    let scored: Vec<&Value> = rows.iter().filter(|r| r["status"] != "deduction").collect();
+    let groups = card["by_group"].as_array().unwrap();
+    for g in groups {
+        let mine: Vec<&&Value> = scored.iter().filter(|r| r["group"] == g["group"]).collect();
+        assert_eq!(g["scored"], mine.len(), "{g}");
+        assert_eq!(
+            g["met"],
+            mine.iter().filter(|r| r["status"] == "met").count(),
+            "{g}"
+        );
+    }
+    assert_eq!(
+        groups
+            .iter()
+            .map(|g| g["scored"].as_u64().unwrap())
+            .sum::<u64>(),
+        scored.len() as u64
+    );
+    let unit = |id: &str| {
+        card["by_unit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == id)
+            .unwrap_or_else(|| panic!("unit {id}"))
+            .clone()
+    };
+    let urban = unit("urban-mgmt");
+    let led: Vec<u64> = scored
+        .iter()
+        .filter(|r| {
+            r["lead"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["id"] == "urban-mgmt")
+        })
+        .map(|r| r["number"].as_u64().unwrap())
+        .collect();
+    assert!(led.contains(&3));
+    assert_eq!(urban["lead"], led.len());
+    assert!(
+        urban["open"].as_array().unwrap().contains(&json!(3)),
+        "{urban}"
+    );
+
+    // This month closed: its snapshot keeps the trend, so reopening last month changes nothing.
+    let (st, c) = call(
+        "POST",
+        &format!("{periods}/{this_month}/close"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{c}");
+    let card_url = format!("{api}/scorecard?period={this_month}");
+    let xlsx_url = format!("{api}/scorecard/report.xlsx?period={this_month}");
+    let (_, _, closed_json) = get_bytes(&card_url, &admin).await;
+    let (_, _, closed_xlsx) = get_bytes(&xlsx_url, &admin).await;
+    let closed: Value = serde_json::from_slice(&closed_json).unwrap();
+    assert_eq!(closed["trend"].as_array().unwrap().len(), 2);
+    assert_eq!(closed["trend"][1]["closed"], true);
+
+    // Acceptance: the mid-term check is last month's closed scorecard; the final is upcoming
+    // and assessed on this month.
+    let (st, ms) = call("GET", &format!("{api}/scorecard/acceptance"), &edu, None).await;
+    assert_eq!(st, 200, "{ms}");
+    assert_eq!(ms[0]["kind"], "midterm");
+    assert_eq!(ms[0]["name"], "中期考核");
+    assert_eq!(ms[0]["date"], month_end(&prev));
+    assert_eq!(ms[0]["state"], "past");
+    assert_eq!(ms[0]["assessed_period"], prev.as_str());
+    assert_eq!(ms[0]["closed"], true);
+    assert!(ms[0]["days_left"].as_i64().unwrap() < 0);
+    assert_eq!(ms[1]["kind"], "final");
+    assert_eq!(ms[1]["state"], "upcoming");
+    assert_eq!(ms[1]["assessed_period"], this_month.as_str());
+    assert!(ms[1]["days_left"].as_i64().unwrap() > 0);
+    let (st, mid) = call(
+        "GET",
+        &format!("{api}/scorecard/acceptance/midterm"),
+        &edu,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{mid}");
+    assert_eq!(mid["scope"]["kind"], "acceptance");
+    assert_eq!(mid["period"], prev.as_str());
+    assert_eq!(indicator(&mid, 3)["value"], 90.0);
+    let (st, e) = call(
+        "GET",
+        &format!("{api}/scorecard/acceptance/yearly"),
+        &edu,
+        None,
+    )
+    .await;
+    assert_eq!(st, 404, "{e}");
+    let (st, ct, page) = get_bytes(
+        &format!("{api}/scorecard/acceptance/midterm/report.html"),
+        &edu,
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(ct.starts_with("text/html"));
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("中期考核自评报告"), "title");
+    assert!(page.contains("自评结论"));
+    assert!(page.contains("证明.pdf"));
+    assert!(page.contains("按责任单位"));
+    let (st, _, mid_xlsx) = get_bytes(
+        &format!("{api}/scorecard/acceptance/midterm/report.xlsx"),
+        &edu,
+    )
+    .await;
+    assert_eq!(st, 200);
+    let path = dir.path().join("acceptance.xlsx");
+    std::fs::write(&path, &mid_xlsx).unwrap();
+    if let Some(x) = read_xlsx_with_openpyxl(&path) {
+        let all = &x["all"];
+        let summary = x["summary"].as_array().unwrap();
+        let conclusion = summary.iter().find(|r| r[0] == "自评结论").unwrap();
+        assert!(
+            conclusion[1].as_str().unwrap().contains("未达到及格线 70%"),
+            "{conclusion:?}"
+        );
+        let evidence = all["证明材料"].as_array().unwrap();
+        assert_eq!(evidence.len(), 2, "{evidence:?}");
+        assert_eq!(evidence[1][0], 4);
+        assert_eq!(evidence[1][2], s1["id"]);
+        assert_eq!(evidence[1][3], "education");
+        assert_eq!(evidence[1][6], "证明.pdf");
+        let units = all["按责任单位"].as_array().unwrap();
+        assert_eq!(units[0][0], "责任单位");
+        assert!(units.iter().any(|u| u[0] == "县综合行政执法局"));
+        let trend = all["趋势"].as_array().unwrap();
+        assert_eq!(trend[0][2], prev.as_str(), "{:?}", trend[0]);
+        let r3 = trend.iter().find(|r| r[0] == 3).unwrap();
+        assert_eq!(r3[2], 90);
+    }
+
+    // A quarter: its last month that has begun, the trend cut to its months.
+    let q = quarter_of(&this_month);
+    let (st, qc) = call("GET", &format!("{api}/scorecard?period={q}"), &edu, None).await;
+    assert_eq!(st, 200, "{qc}");
+    assert_eq!(qc["scope"]["kind"], "quarter");
+    assert_eq!(qc["scope"]["quarter"], q.as_str());
+    assert_eq!(qc["period"], this_month.as_str());
+    let want = if quarter_of(&prev) == q { 2 } else { 1 };
+    assert_eq!(
+        qc["trend"].as_array().unwrap().len(),
+        want,
+        "{}",
+        qc["trend"]
+    );
+    let (st, _, qpage) = get_bytes(&format!("{api}/scorecard/report.html?period={q}"), &edu).await;
+    assert_eq!(st, 200);
+    assert!(String::from_utf8(qpage)
+        .unwrap()
+        .contains(&format!("季度报告 {q}")));
+    for bad in ["2026-Q5", "2999-Q1", "Q4"] {
+        let (st, e) = call("GET", &format!("{api}/scorecard?period={bad}"), &edu, None).await;
+        assert_eq!(st, 422, "{bad}: {e}");
+    }
+
+    // Reopening last month leaves this closed month's scorecard and report as they were.
+    let (st, r) = call(
+        "POST",
+        &format!("{periods}/{prev}/reopen"),
+        &admin,
+        Some(json!({"reason": "更正"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(get_bytes(&card_url, &edu).await.2, closed_json);
+    assert_eq!(get_bytes(&xlsx_url, &edu).await.2, closed_xlsx);
+    // …while an open month's trend no longer has it.
+    let (st, c) = call(
+        "POST",
+        &format!("{periods}/{this_month}/reopen"),
+        &admin,
+        Some(json!({"reason": "更正"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{c}");
+    let (_, card) = call("GET", &format!("{api}/scorecard"), &edu, None).await;
+    assert_eq!(
+        card["trend"].as_array().unwrap().len(),
+        1,
+        "{}",
+        card["trend"]
+    );
 }

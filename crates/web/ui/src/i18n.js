@@ -6,9 +6,11 @@ import command from "./i18n/command.js";
 import console_ from "./i18n/console.js";
 import scorecard from "./i18n/scorecard.js";
 import tasks from "./i18n/tasks.js";
+import submissionImport from "./i18n/submission_import.js";
+import scorecardViews from "./i18n/scorecard_views.js";
 
 const dicts = { zh: {}, en: {} };
-for (const d of [core, command, console_, scorecard, tasks]) {
+for (const d of [core, command, console_, scorecard, tasks, submissionImport, scorecardViews]) {
   Object.assign(dicts.zh, d.zh);
   Object.assign(dicts.en, d.en);
 }

@@ -288,3 +288,42 @@ pub async fn post(api: &str, token: &str, path: &str, body: Value) {
     let (st, b) = call("POST", &format!("{api}/{path}"), token, Some(body)).await;
     assert_eq!(st, 201, "{path}: {b}");
 }
+
+/// A Python 3 with openpyxl: `python3` on the PATH, else Debian's. `None` (the test skips
+/// its workbook parts) when there is none — unless `ZHICHENG_TEST_BROWSER=required` (CI).
+pub fn python() -> Option<std::path::PathBuf> {
+    for p in ["python3", "/usr/bin/python3"] {
+        let ok = std::process::Command::new(p)
+            .args(["-c", "import openpyxl"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if ok {
+            return Some(std::path::PathBuf::from(p));
+        }
+    }
+    assert_ne!(
+        std::env::var("ZHICHENG_TEST_BROWSER").as_deref(),
+        Ok("required"),
+        "python3 with openpyxl is required (ZHICHENG_TEST_BROWSER=required)"
+    );
+    eprintln!("skipping: python3 with openpyxl is missing");
+    None
+}
+
+/// Runs a Python script with `args`; its standard output.
+pub fn run_python(py: &std::path::Path, script: &str, args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new(py)
+        .args(["-c", script])
+        .args(args)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

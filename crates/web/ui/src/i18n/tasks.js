@@ -1,5 +1,5 @@
-// Texts of the key-task page (#/tasks): the monthly board of the key works, progress reports and
-// the reminders of the big-data center.
+// Texts of the key-task page (#/tasks): the monthly board of a task pack, progress reports with
+// their evidence files, and the reminders of the big-data center.
 export default {
   zh: {
     "nav.tasks": "重点任务",
@@ -70,7 +70,24 @@ export default {
     "tk.reminders_sub": "按牵头单位列出逾期或本月未报的任务",
     "tk.reminders_none": "本月没有需要提醒的任务。",
     "tk.reminder_unit": "{unit}（{n} 项）",
-    "tk.unmapped": "未对应部门",
+    "tk.f.pack": "任务包",
+    "tk.pack_option": "{name}（{n} 项）",
+    "tk.center": "大数据中心填报",
+    "tk.center_hint": "该牵头单位未对应到部门，由大数据中心（管理员、运营人员）填报进度",
+    "tk.center_unit": "大数据中心",
+    "tk.h.evidence": "证明材料",
+    "tk.download": "下载证明材料 {name}",
+    "tk.r.files": "证明材料（可多选）",
+    "tk.r.files_hint": "PDF、PNG、JPEG、XLSX 或 DOCX，每个不超过 20 MiB",
+    "tk.r.too_big": "文件超过 20 MiB",
+    "tk.r.uploading": "正在上传 {name}…",
+    "tk.r.files_result": "证明材料上传结果",
+    "tk.r.file_ok": "已上传",
+    "tk.r.file_err": "未上传：{msg}",
+    "tk.r.done_files": "已填报任务 {n} 进度 {pct}%，但有证明材料未上传。",
+    "tk.r.retry_files": "重新选择证明材料",
+    "tk.r.upload": "上传",
+    "tk.r.close": "完成",
   },
   en: {
     "nav.tasks": "Key tasks",
@@ -141,6 +158,23 @@ export default {
     "tk.reminders_sub": "Overdue or unreported tasks, per lead unit",
     "tk.reminders_none": "No task needs a reminder this month.",
     "tk.reminder_unit": "{unit} ({n})",
-    "tk.unmapped": "no department",
+    "tk.f.pack": "Task pack",
+    "tk.pack_option": "{name} ({n})",
+    "tk.center": "big-data center reports",
+    "tk.center_hint": "No department maps to this lead unit: the big-data center (admins and operators) reports its progress",
+    "tk.center_unit": "Big-data center",
+    "tk.h.evidence": "Evidence",
+    "tk.download": "Download evidence {name}",
+    "tk.r.files": "Evidence files (several allowed)",
+    "tk.r.files_hint": "PDF, PNG, JPEG, XLSX or DOCX, at most 20 MiB each",
+    "tk.r.too_big": "larger than 20 MiB",
+    "tk.r.uploading": "Uploading {name}…",
+    "tk.r.files_result": "Evidence upload results",
+    "tk.r.file_ok": "uploaded",
+    "tk.r.file_err": "not uploaded: {msg}",
+    "tk.r.done_files": "Task {n}: {pct}% reported, but some evidence was not uploaded.",
+    "tk.r.retry_files": "Choose the evidence files again",
+    "tk.r.upload": "Upload",
+    "tk.r.close": "Done",
   },
 };

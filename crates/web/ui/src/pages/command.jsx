@@ -10,6 +10,7 @@ import { t, nameOf, fmtNum, fmtAge, getLang, onLang } from "../i18n.js";
 import { LangSwitch, LiveBadge, logout } from "../shell.jsx";
 import { ErrorBox, errText } from "../ui.jsx";
 import { echarts } from "../charts.js";
+import { EChart as BaseChart } from "../components/echart.jsx";
 import { esc } from "../html.js";
 import { createMap } from "../map/base.js";
 import { EntityLayer } from "../map/entities.js";
@@ -157,24 +158,9 @@ function Clock() {
   );
 }
 
-/** An ECharts chart in a box that follows its container's size. */
+/** An ECharts chart in the command center's dark theme. */
 function EChart({ option, label, className = "" }) {
-  const el = useRef(null);
-  const chart = useRef(null);
-  useEffect(() => {
-    const c = echarts.init(el.current, "dark", { renderer: "canvas" });
-    chart.current = c;
-    const ro = new ResizeObserver(() => c.resize());
-    ro.observe(el.current);
-    return () => {
-      ro.disconnect();
-      c.dispose();
-    };
-  }, []);
-  useEffect(() => {
-    if (chart.current && option) chart.current.setOption(option, { notMerge: true, lazyUpdate: true });
-  }, [option]);
-  return <div class={"cc-chart " + className} ref={el} role="img" aria-label={label} />;
+  return <BaseChart option={option} label={label} className={className} theme="dark" base="cc-chart" />;
 }
 
 const AXIS = {
@@ -376,6 +362,74 @@ function RpmChart({ ov }) {
     };
   }, [ov?.readings_per_minute, lang]);
   return <EChart option={option} label={t("cmd.chart.rpm")} />;
+}
+
+/**
+ * The DB37/T 3890 scorecard at a glance: the completed weight month by month (closed months,
+ * then this one) against the pass line and the aim, and the completed share of each indicator
+ * group.
+ */
+function ScorecardChart({ ov }) {
+  const v = ov?.slots?.indicator_completion;
+  const option = useMemo(() => {
+    if (!v) return null;
+    const p = (x) => Math.round(x * 1000) / 10;
+    const lines = [
+      { yAxis: p(v.pass_line), name: t("cmd.sc.pass"), lineStyle: { color: "#ffb020", type: "dashed" } },
+      ...(v.aim != null ? [{ yAxis: p(v.aim), name: t("cmd.sc.aim"), lineStyle: { color: "#3ddc97", type: "dashed" } }] : []),
+    ];
+    const xLines = lines.map((l) => ({ xAxis: l.yAxis, name: l.name, lineStyle: l.lineStyle }));
+    const trend = v.trend || [];
+    const groups = v.by_group || [];
+    return {
+      ...CHART_BASE,
+      tooltip: { trigger: "axis", valueFormatter: (x) => fmtNum(x) + "%" },
+      grid: [
+        { left: 34, right: 10, top: 8, height: "28%" },
+        { left: 84, right: 12, top: "42%", bottom: 2 },
+      ],
+      xAxis: [
+        { type: "category", gridIndex: 0, data: trend.map((x) => x.period.slice(2)), ...AXIS, axisLabel: { ...AXIS.axisLabel, fontSize: 9 } },
+        { type: "value", gridIndex: 1, min: 0, max: 100, ...AXIS, axisLabel: { show: false } },
+      ],
+      yAxis: [
+        { type: "value", gridIndex: 0, min: 0, max: 100, interval: 50, ...AXIS, axisLabel: { ...AXIS.axisLabel, fontSize: 9, formatter: "{value}%" } },
+        {
+          type: "category",
+          gridIndex: 1,
+          inverse: true,
+          data: groups.map((g) => (getLang() === "en" ? g.group_en : g.group)),
+          ...AXIS,
+          axisTick: { show: false },
+          axisLabel: { ...AXIS.axisLabel, fontSize: 10, width: 80, overflow: "truncate", interval: 0 },
+        },
+      ],
+      series: [
+        {
+          type: "line",
+          name: t("cmd.sc.completed"),
+          xAxisIndex: 0,
+          yAxisIndex: 0,
+          data: trend.map((x) => p(x.completed_weight)),
+          symbolSize: 6,
+          itemStyle: { color: "#42c8ff" },
+          markLine: { symbol: "none", silent: true, label: { show: false }, data: lines },
+        },
+        {
+          type: "bar",
+          name: t("cmd.sc.group_share"),
+          xAxisIndex: 1,
+          yAxisIndex: 1,
+          data: groups.map((g) => ({ value: p(g.share), itemStyle: { color: g.share >= v.pass_line ? "#3ddc97" : "#ff6b6b" } })),
+          barMaxWidth: 8,
+          barCategoryGap: "25%",
+          markLine: { symbol: "none", silent: true, label: { show: false }, data: xLines },
+        },
+      ],
+    };
+  }, [v, getLang()]);
+  if (!v) return <p class="cc-empty">{t("cmd.sc.none")}</p>;
+  return <EChart option={option} label={t("cmd.sc.label", { pct: fmtNum(Math.round(v.completed_weight * 1000) / 10) + "%" })} />;
 }
 
 function ShareChart({ ov }) {
@@ -1071,6 +1125,21 @@ export function CommandCenter({ me, ui, onLogout }) {
         ) : (
           <Panel id="cc-series-h" title={t("cmd.series.title")} className="cc-grow cc-grow-series" />
         )}
+        <Panel
+          id="cc-sc-h"
+          title={t("cmd.sc.title")}
+          className="cc-grow cc-grow-sc"
+          extra={
+            <span class="cc-sc-legend" aria-hidden="true">
+              <i style={{ color: "#ffb020" }} />
+              {t("cmd.sc.pass")}
+              <i style={{ color: "#3ddc97" }} />
+              {t("cmd.sc.aim")}
+            </span>
+          }
+        >
+          {chartsOn && <ScorecardChart ov={ov} />}
+        </Panel>
         <Panel id="cc-share-h" title={t("cmd.chart.share")} className="cc-grow cc-grow-share">
           {chartsOn && <ShareChart ov={ov} />}
         </Panel>

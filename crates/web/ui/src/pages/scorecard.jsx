@@ -1,7 +1,8 @@
 // #/scorecard: the county's live DB37/T 3890 scorecard. The completed weight against the pass
 // line and the aim, the indicators by group (一级指标) with their value, status, provenance and
 // units, filters kept in the hash query, and the what-if list (which unmet indicators lift the
-// county over the pass line soonest).
+// county over the pass line soonest). Beside the list: the views by responsible unit and by month
+// (scorecard-views.jsx), quarters in the period picker, and the acceptance milestones.
 import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import "./console.css";
@@ -15,8 +16,9 @@ import { ConfirmDialog, Modal } from "../components/dialog.jsx";
 import { canAdminRegistry, canAdminUsers } from "../session.js";
 import { SubmitDialog, canSubmit } from "./submit.jsx";
 import { useRefs } from "../components/refs.js";
+import { AcceptancePanel, TrendView, UnitTable, VIEWS, ViewTabs } from "./scorecard-views.jsx";
 
-const FILTERS = ["period", "star", "status", "how", "group", "mine"];
+const FILTERS = ["period", "star", "status", "how", "group", "mine", "view"];
 const STATUSES = ["met", "not_met", "no_data", "no_target", "deduction"];
 const HOWS = ["auto", "submitted", "hybrid"];
 const WHATIF_SHORT = 8;
@@ -178,9 +180,11 @@ export function ScorecardPage({ me, query }) {
       return x;
     });
 
+  const view = VIEWS.includes(filters.view) ? filters.view : "indicators";
   const goTo = (n) => {
     const ind = d.indicators.find((i) => i.number === n);
     if (ind && !matches(ind, filters, myDept)) setFilters({ star: filters.star, period: filters.period });
+    else if (view !== "indicators") setFilters({ ...filters, view: "" });
     setOpen((s) => new Set(s).add(n));
     setFocus(n);
   };
@@ -236,21 +240,27 @@ export function ScorecardPage({ me, query }) {
           )}
           {dialog === "reopen" && <ReopenDialog period={d.period} onClose={() => setDialog(null)} onDone={reloadAll} />}
           <Summary d={d} />
-          <Filters d={d} filters={filters} myDept={myDept} />
+          <ViewTabs view={view} onPick={(v) => setFilters({ ...filters, view: v === "indicators" ? "" : v })} />
+          {view === "indicators" && <Filters d={d} filters={filters} myDept={myDept} />}
           <div class="sc-layout">
             <div class="sc-main">
-              <Groups
-                d={d}
-                filters={filters}
-                myDept={myDept}
-                packById={packById}
-                refs={refs}
-                open={open}
-                toggle={toggle}
-                sub={{ me, mayAny, pending, period: d.period, onSubmit: setSubmitting }}
-              />
+              {view === "indicators" && (
+                <Groups
+                  d={d}
+                  filters={filters}
+                  myDept={myDept}
+                  packById={packById}
+                  refs={refs}
+                  open={open}
+                  toggle={toggle}
+                  sub={{ me, mayAny, pending, period: d.period, onSubmit: setSubmitting }}
+                />
+              )}
+              {view === "units" && <UnitTable d={d} refs={refs} myDept={myDept} onGo={goTo} />}
+              {view === "trend" && <TrendView d={d} onGo={goTo} />}
             </div>
             <aside class="sc-side">
+              <AcceptancePanel star={d.star} />
               <WhatIf d={d} onGo={goTo} />
             </aside>
           </div>
@@ -691,11 +701,20 @@ function PeriodBar({ d, me, filters, periods, onClose, onReopen }) {
   const now = currentMonth();
   const byPeriod = new Map(periods.map((p) => [p.period, p]));
   const months = [...new Set([now, d.period, ...periods.map((p) => p.period)])].sort().reverse();
+  const quarterOf = (m) => `${m.slice(0, 4)}-Q${Math.floor((Number(m.slice(5, 7)) - 1) / 3) + 1}`;
+  const quarter = d.scope?.kind === "quarter" ? d.scope.quarter : null;
   const closed = d.closed;
   const isClosed = (m) => (m === d.period ? !!closed : byPeriod.get(m)?.status === "closed");
   const optText = (m) =>
     t(isClosed(m) ? "sc.p.opt_closed" : m === now ? "sc.p.opt_current" : "sc.p.opt_open", { period: m });
-  const q = new URLSearchParams({ period: d.period, star: String(d.star) }).toString();
+  // Months newest first, each quarter after its newest month.
+  const options = [];
+  for (const m of months) {
+    options.push([m, optText(m)]);
+    const qq = quarterOf(m);
+    if (months.find((x) => quarterOf(x) === qq) === m) options.push([qq, t("sv.q.opt", { quarter: qq })]);
+  }
+  const q = new URLSearchParams({ period: quarter || d.period, star: String(d.star) }).toString();
   const row = byPeriod.get(d.period);
   const args = { period: d.period, star: d.star };
   return (
@@ -705,9 +724,9 @@ function PeriodBar({ d, me, filters, periods, onClose, onReopen }) {
           <Select
             name="period"
             id="sc-period"
-            value={d.period}
+            value={quarter || d.period}
             onChange={(v) => setFilters({ ...filters, period: v === now ? "" : v })}
-            options={months.map((m) => [m, optText(m)])}
+            options={options}
           />
         </Field>
         <span class={"badge sc-period-st " + (closed ? "closed" : "open")} id="sc-period-status">
@@ -727,18 +746,23 @@ function PeriodBar({ d, me, filters, periods, onClose, onReopen }) {
           >
             {t("sc.p.html")}
           </a>
-          {!closed && canAdminRegistry(me) && (
+          {!closed && !quarter && canAdminRegistry(me) && (
             <button type="button" class="sc-close-btn" id="sc-close" aria-label={t("sc.p.close_name", args)} onClick={onClose}>
               {t("sc.p.close")}
             </button>
           )}
-          {closed && canAdminUsers(me) && (
+          {closed && !quarter && canAdminUsers(me) && (
             <button type="button" class="sc-reopen-btn" id="sc-reopen" aria-label={t("sc.p.reopen_name", args)} onClick={onReopen}>
               {t("sc.p.reopen")}
             </button>
           )}
         </div>
       </section>
+      {quarter && (
+        <p class="muted small sc-quarter-note" id="sc-quarter-note">
+          {t("sv.q.banner", { quarter, period: d.period })}
+        </p>
+      )}
       {closed ? (
         <div class="sc-closed-banner" id="sc-closed-banner" role="note" aria-labelledby="sc-closed-title">
           <b id="sc-closed-title">{t("sc.p.banner_title")}</b>

@@ -14,6 +14,7 @@ import { Modal } from "../components/dialog.jsx";
 import { useRefs } from "../components/refs.js";
 import { canAdminRegistry } from "../session.js";
 import { fmtVal, nm } from "./scorecard.jsx";
+import { ImportDialog, canImport } from "./submission-import.jsx";
 
 const STATUSES = ["submitted", "approved", "returned"];
 const KEYS = ["view", "status", "period", "indicator"];
@@ -51,6 +52,7 @@ export function SubmissionsPage({ me, query }) {
   const { refs } = useRefs();
   const [review, setReview] = useState(null); // {s, decision}
   const [flash, setFlash] = useState("");
+  const [importing, setImporting] = useState(false);
   const byNum = new Map((pack.data?.indicators || []).map((i) => [i.number, i]));
   const change = (k) => (v) => setFilters({ ...f, [k]: v });
 
@@ -80,6 +82,11 @@ export function SubmissionsPage({ me, query }) {
                 </button>
               ))}
             </div>
+          )}
+          {canImport(me) && (
+            <button type="button" class="subimp-open" onClick={() => setImporting(true)}>
+              {t("subimp.open")}
+            </button>
           )}
           <button type="button" onClick={list.reload} disabled={list.loading}>
             {t("common.refresh")}
@@ -136,6 +143,16 @@ export function SubmissionsPage({ me, query }) {
             </ul>
           )}
         </Fragment>
+      )}
+      {importing && (
+        <ImportDialog
+          period={f.period}
+          onClose={() => setImporting(false)}
+          onImported={(r) => {
+            setFlash(t("subimp.imported_flash", { n: r.imported }));
+            list.reload();
+          }}
+        />
       )}
       {review && (
         <ReviewDialog

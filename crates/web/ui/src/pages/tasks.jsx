@@ -1,7 +1,10 @@
-// #/tasks: the monthly board of the county's key tasks (重点任务). Department users see and report
-// the tasks their department leads or partners; admins and operators see every task, report for
-// any, and get the reminders (per lead unit, the tasks overdue or not reported this month).
-// Viewers read only. The server checks every call; the page leaves out what the role may not do.
+// #/tasks: the monthly board of the county's key tasks (重点任务), for either shipped task pack
+// (Yiyuan's key works or the Yishui task book; the picker sets ?pack=). Department users see and
+// report the tasks their department leads or partners, with evidence files; admins and operators
+// see every task, report for any (lead units with no department are the big-data center's, which
+// the board says), and get the reminders (per lead unit, the tasks overdue or not reported this
+// month). Viewers read only. The server checks every call; the page leaves out what the role may
+// not do.
 import { Fragment } from "preact";
 import { useId, useState } from "preact/hooks";
 import "./console.css";
@@ -10,12 +13,59 @@ import { api } from "../api.js";
 import { fmtTime, getLang, nameOf, t } from "../i18n.js";
 import { navigate } from "../shell.jsx";
 import { ErrorBox, Loading, useAsync } from "../ui.jsx";
-import { Field, FormError, Select, useAction } from "../components/form.jsx";
+import { Field, FormError, Select, errMsg, useAction } from "../components/form.jsx";
 import { Modal } from "../components/dialog.jsx";
 import { useRefs } from "../components/refs.js";
 import { canAdminRegistry } from "../session.js";
+import { MAX_EVIDENCE } from "./submit.jsx";
 
-const KEYS = ["period", "flag", "mine", "all"];
+const KEYS = ["pack", "period", "flag", "mine", "all"];
+// Evidence types the server accepts, by file extension (when the browser gives no type).
+const EVIDENCE_TYPES = {
+  pdf: "application/pdf",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+};
+const ACCEPT = ".pdf,.png,.jpg,.jpeg,.xlsx,.docx," + [...new Set(Object.values(EVIDENCE_TYPES))].join(",");
+
+function typeOf(f) {
+  const ext = (f.name.split(".").pop() || "").toLowerCase();
+  return f.type || EVIDENCE_TYPES[ext] || "application/octet-stream";
+}
+
+function fileSize(n) {
+  if (n >= 1024 * 1024) return (n / 1024 / 1024).toFixed(1) + " MiB";
+  if (n >= 1024) return Math.round(n / 1024) + " KiB";
+  return n + " B";
+}
+
+/** The API path of a task's progress reports (the pack goes in the query). */
+function progressPath(task) {
+  return `/tasks/${encodeURIComponent(task.id)}/progress`;
+}
+
+/** Uploads `files` to report `id` of `task` in `pack` one by one; → [{name, ok, error?}]. */
+async function uploadAll(pack, task, id, files, onProgress) {
+  const out = [];
+  for (const f of files) {
+    onProgress?.(f.name);
+    if (f.size > MAX_EVIDENCE) {
+      out.push({ name: f.name, ok: false, error: t("tk.r.too_big") });
+      continue;
+    }
+    try {
+      await api(`${progressPath(task)}/${id}/evidence`, { method: "POST", query: { pack, name: f.name }, body: f, contentType: typeOf(f) });
+      out.push({ name: f.name, ok: true });
+    } catch (e) {
+      out.push({ name: f.name, ok: false, error: errMsg(e) });
+    }
+  }
+  onProgress?.(null);
+  return out;
+}
 const FLAGS = ["overdue", "not_reported", "any"];
 
 function filtersOf(query) {
@@ -60,10 +110,19 @@ export function TasksPage({ me, query }) {
   const f = filtersOf(query);
   const maySeeAll = me.role !== "department";
   const all = maySeeAll && f.all === "1";
-  const board = useAsync(() => api("/tasks", { query: { period: f.period || undefined, all: all ? "true" : "false" } }), [f.period, all]);
+  const packs = useAsync(() => api("/tasks/packs"), []);
+  const board = useAsync(
+    () => api("/tasks", { query: { pack: f.pack || undefined, period: f.period || undefined, all: all ? "true" : "false" } }),
+    [f.pack, f.period, all]
+  );
   const admin = canAdminRegistry(me);
   const period = board.data?.period || f.period || currentPeriod();
-  const reminders = useAsync(() => (admin ? api("/tasks/reminders", { query: { period } }) : Promise.resolve(null)), [admin, period, board.data]);
+  // The pack shown: the one asked for, else the server's default.
+  const pack = board.data?.key || f.pack || packs.data?.find((p) => p.default)?.key || "";
+  const reminders = useAsync(
+    () => (admin && board.data ? api("/tasks/reminders", { query: { pack: board.data.key, period } }) : Promise.resolve(null)),
+    [admin, period, board.data]
+  );
   const { refs } = useRefs();
   const [open, setOpen] = useState(() => new Set());
   const [report, setReport] = useState(null); // the task being reported
@@ -85,7 +144,7 @@ export function TasksPage({ me, query }) {
     });
 
   return (
-    <section class="console-page tk-page" aria-labelledby="tk-title" data-period={board.data?.period}>
+    <section class="console-page tk-page" aria-labelledby="tk-title" data-period={board.data?.period} data-pack={board.data?.key}>
       <div class="page-head">
         <div>
           <h1 id="tk-title">{t("tk.title")}</h1>
@@ -98,6 +157,19 @@ export function TasksPage({ me, query }) {
         </div>
       </div>
       <form class="filters" role="search" aria-label={t("tk.filters")} onSubmit={(e) => e.preventDefault()}>
+        {packs.data?.length > 1 && (
+          <Field label={t("tk.f.pack")}>
+            <Select
+              name="pack"
+              value={pack}
+              onChange={(v) => {
+                setOpen(new Set());
+                change("pack")(v);
+              }}
+              options={packs.data.map((p) => [p.key, t("tk.pack_option", { name: (getLang() === "en" && p.name_en) || p.name, n: p.tasks })])}
+            />
+          </Field>
+        )}
         <Field label={t("tk.month")}>
           <input
             type="month"
@@ -146,13 +218,14 @@ export function TasksPage({ me, query }) {
           <p class="muted small" role="status">
             {t("tk.count", { n: rows.length })}
           </p>
-          <Board rows={rows} me={me} refs={refs} open={open} toggle={toggle} gen={gen} onReport={setReport} />
+          <Board rows={rows} pack={board.data.key} me={me} refs={refs} open={open} toggle={toggle} gen={gen} onReport={setReport} />
         </Fragment>
       )}
       {admin && <RemindersPanel st={reminders} tasks={board.data?.tasks || []} refs={refs} />}
       {report && (
         <ReportDialog
           task={report}
+          pack={pack}
           me={me}
           period={period}
           refs={refs}
@@ -169,7 +242,7 @@ export function TasksPage({ me, query }) {
   );
 }
 
-function Board({ rows, me, refs, open, toggle, gen, onReport }) {
+function Board({ rows, pack, me, refs, open, toggle, gen, onReport }) {
   const cols = ["number", "title", "units", "deadline", "percent", "narrative", "person", "contact", "flags", "actions"];
   return (
     <div class="table-wrap tk-wrap">
@@ -192,7 +265,7 @@ function Board({ rows, me, refs, open, toggle, gen, onReport }) {
             </tr>
           )}
           {rows.map((r) => (
-            <Row key={r.id} r={r} me={me} refs={refs} expanded={open.has(r.id)} toggle={toggle} gen={gen} onReport={onReport} span={cols.length} />
+            <Row key={r.id} r={r} pack={pack} me={me} refs={refs} expanded={open.has(r.id)} toggle={toggle} gen={gen} onReport={onReport} span={cols.length} />
           ))}
         </tbody>
       </table>
@@ -200,7 +273,22 @@ function Board({ rows, me, refs, open, toggle, gen, onReport }) {
   );
 }
 
-function Row({ r, me, refs, expanded, toggle, gen, onReport, span }) {
+/** A task's units, each marked when it is the big-data center's (a lead unit with no department). */
+function Units({ units, refs }) {
+  return units.map((u, k) => (
+    <Fragment key={k}>
+      {k > 0 && "、"}
+      {unitName(u, refs)}
+      {u.center && (
+        <span class="badge tk-center" data-center="1" title={t("tk.center_hint")}>
+          {t("tk.center")}
+        </span>
+      )}
+    </Fragment>
+  ));
+}
+
+function Row({ r, pack, me, refs, expanded, toggle, gen, onReport, span }) {
   const histId = "tk-hist-" + r.id;
   const l = r.latest;
   return (
@@ -214,12 +302,12 @@ function Row({ r, me, refs, expanded, toggle, gen, onReport, span }) {
           <div>
           <div>
             <span class="muted">{t("tk.lead")}</span>
-            {r.lead.map((u) => unitName(u, refs)).join("、")}
+            <Units units={r.lead} refs={refs} />
           </div>
           {r.partners.length > 0 && (
             <div class="small">
               <span class="muted">{t("tk.partners")}</span>
-              {r.partners.map((u) => unitName(u, refs)).join("、")}
+              <Units units={r.partners} refs={refs} />
             </div>
           )}
           </div>
@@ -262,7 +350,7 @@ function Row({ r, me, refs, expanded, toggle, gen, onReport, span }) {
       {expanded && (
         <tr class="tk-detail" id={histId} data-history={r.id}>
           <td colSpan={span}>
-            <History task={r} refs={refs} gen={gen} />
+            <History task={r} pack={pack} refs={refs} gen={gen} />
           </td>
         </tr>
       )}
@@ -310,8 +398,29 @@ function Flags({ r }) {
   );
 }
 
-function History({ task, refs, gen }) {
-  const h = useAsync(() => api(`/tasks/${encodeURIComponent(task.id)}/progress`), [task.id, gen]);
+function Evidence({ pack, task, p }) {
+  if (!p.evidence?.length) return <span class="muted">—</span>;
+  return (
+    <ul class="sub-evidence">
+      {p.evidence.map((e) => (
+        <li key={e.id}>
+          <a
+            href={`/api/v1${progressPath(task)}/${p.id}/evidence/${e.id}?pack=${encodeURIComponent(pack)}`}
+            download={e.file_name}
+            data-evidence={e.id}
+            aria-label={t("tk.download", { name: e.file_name })}
+          >
+            {e.file_name}
+          </a>{" "}
+          <span class="muted small">({fileSize(e.size)})</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function History({ task, pack, refs, gen }) {
+  const h = useAsync(() => api(progressPath(task), { query: { pack } }), [task.id, pack, gen]);
   const label = t("tk.history", { n: task.number });
   if (h.error) return <ErrorBox error={h.error} />;
   if (!h.data) return <Loading />;
@@ -320,7 +429,7 @@ function History({ task, refs, gen }) {
     <table class="tk-hist" aria-label={label}>
       <thead>
         <tr>
-          {["period", "percent", "narrative", "person", "contact", "department", "by"].map((c) => (
+          {["period", "percent", "narrative", "evidence", "person", "contact", "department", "by"].map((c) => (
             <th scope="col" key={c}>
               {t("tk.h." + c)}
             </th>
@@ -333,11 +442,14 @@ function History({ task, refs, gen }) {
             <td>{p.period}</td>
             <td class="tk-hist-pct">{p.percent}%</td>
             <td class="tk-hist-text">{p.narrative || "—"}</td>
+            <td>
+              <Evidence pack={pack} task={task} p={p} />
+            </td>
             <td>{p.person}</td>
             <td>
               <Contact p={p} />
             </td>
-            <td>{p.department ? (refs?.dept?.get(p.department) ? nameOf(refs.dept.get(p.department)) : p.department) : "—"}</td>
+            <td>{p.department ? (refs?.dept?.get(p.department) ? nameOf(refs.dept.get(p.department)) : p.department) : t("tk.center_unit")}</td>
             <td>
               {p.reported_by} · <time dateTime={new Date(p.reported_ms).toISOString()}>{fmtTime(p.reported_ms)}</time>
             </td>
@@ -348,8 +460,25 @@ function History({ task, refs, gen }) {
   );
 }
 
-function ReportDialog({ task, me, period, refs, onClose, onDone }) {
+function FileResults({ results }) {
+  if (!results?.length) return null;
+  return (
+    <ul class="sub-files" aria-label={t("tk.r.files_result")}>
+      {results.map((r, k) => (
+        <li key={k} class={r.ok ? "ok" : "err"} data-file={r.name} role={r.ok ? undefined : "alert"}>
+          <b>{r.name}</b>：{r.ok ? t("tk.r.file_ok") : t("tk.r.file_err", { msg: r.error })}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ReportDialog({ task, pack, me, period, refs, onClose, onDone }) {
   const { busy, error, setError, run } = useAction();
+  const [files, setFiles] = useState([]);
+  const [created, setCreated] = useState(null); // the report, once made, while files failed
+  const [results, setResults] = useState([]);
+  const [uploading, setUploading] = useState(null);
   const l = task.latest;
   const mine = l && (!me.department || l.department === me.department);
   const [v, setV] = useState({
@@ -372,14 +501,59 @@ function ReportDialog({ task, me, period, refs, onClose, onDone }) {
     }
     const body = { period, percent: pct, narrative: v.narrative.trim(), person: v.person.trim(), contact: v.contact.trim() };
     if (admin && v.department) body.department = v.department;
-    const r = await run(() => api(`/tasks/${encodeURIComponent(task.id)}/progress`, { method: "POST", body }));
-    if (r.ok) {
+    const r = await run(() => api(progressPath(task), { method: "POST", query: { pack }, body }));
+    if (!r.ok) return;
+    const res = files.length ? await uploadAll(pack, task, r.value.id, files, setUploading) : [];
+    setFiles([]);
+    onDone(r.value);
+    if (res.every((x) => x.ok)) {
       onClose();
-      onDone(r.value);
+      return;
     }
+    // Some file was refused: the report stands; say which, and let the user try again.
+    setResults(res);
+    setCreated(r.value);
+  }
+  async function uploadMore(e) {
+    e.preventDefault();
+    if (!files.length) return;
+    const more = await uploadAll(pack, task, created.id, files, setUploading);
+    setResults([...results, ...more]);
+    setFiles([]);
+    onDone(created);
+    e.currentTarget.reset?.();
+  }
+  const title = t("tk.report_title", { n: task.number, title: titleOf(task) });
+  if (created) {
+    return (
+      <Modal title={title} onClose={onClose} focus=".tk-done-btn">
+        <p class="ok-msg" role="status">
+          {t("tk.r.done_files", { n: task.number, pct: created.percent })}
+        </p>
+        {uploading && (
+          <p class="muted" role="status">
+            {t("tk.r.uploading", { name: uploading })}
+          </p>
+        )}
+        <FileResults results={results} />
+        <form class="sub-more" onSubmit={uploadMore}>
+          <Field label={t("tk.r.retry_files")} hint={t("tk.r.files_hint")}>
+            <input type="file" multiple accept={ACCEPT} onChange={(e) => setFiles([...e.currentTarget.files])} />
+          </Field>
+          <button type="submit" disabled={!files.length || !!uploading}>
+            {t("tk.r.upload")}
+          </button>
+        </form>
+        <div class="form-buttons">
+          <button type="button" class="primary tk-done-btn" onClick={onClose} disabled={!!uploading}>
+            {t("tk.r.close")}
+          </button>
+        </div>
+      </Modal>
+    );
   }
   return (
-    <Modal title={t("tk.report_title", { n: task.number, title: titleOf(task) })} onClose={onClose} describedBy={msgId} focus="input[name=percent]">
+    <Modal title={title} onClose={onClose} describedBy={msgId} focus="input[name=percent]">
       <form onSubmit={go} class="tk-form" data-task={task.id}>
         <p id={msgId} class="muted small">
           {t(admin ? "tk.report_msg_admin" : "tk.report_msg", { period, prev: task.percent })}
@@ -398,6 +572,14 @@ function ReportDialog({ task, me, period, refs, onClose, onDone }) {
             <input name="contact" type="tel" required maxLength={32} autoComplete="tel" value={v.contact} onInput={set("contact")} />
           </Field>
         </div>
+        <Field label={t("tk.r.files")} hint={t("tk.r.files_hint")}>
+          <input name="evidence" type="file" multiple accept={ACCEPT} onChange={(e) => setFiles([...e.currentTarget.files])} />
+        </Field>
+        {uploading && (
+          <p class="muted" role="status">
+            {t("tk.r.uploading", { name: uploading })}
+          </p>
+        )}
         {admin && units.length > 1 && (
           <Field label={t("tk.r.department")}>
             <Select
@@ -411,10 +593,10 @@ function ReportDialog({ task, me, period, refs, onClose, onDone }) {
         )}
         <FormError error={error} />
         <div class="form-buttons">
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? t("c.saving") : t("tk.r.submit")}
+          <button type="submit" class="primary" disabled={busy || !!uploading}>
+            {busy || uploading ? t("c.saving") : t("tk.r.submit")}
           </button>
-          <button type="button" onClick={onClose} disabled={busy}>
+          <button type="button" onClick={onClose} disabled={busy || !!uploading}>
             {t("common.cancel")}
           </button>
         </div>
@@ -444,7 +626,7 @@ function RemindersPanel({ st, tasks, refs }) {
               <li key={(r.department || "") + r.unit} data-department={r.department || ""}>
                 <h3>
                   {t("tk.reminder_unit", { unit, n: r.tasks.length })}
-                  {!r.department && <small class="muted"> · {t("tk.unmapped")}</small>}
+                  {r.center && <small class="muted"> · {t("tk.center")}</small>}
                 </h3>
                 <ul>
                   {r.tasks.map((x) => (
