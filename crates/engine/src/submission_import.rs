@@ -17,8 +17,10 @@
 //!   same checks as a single submission (`Engine::check_submission`), and a second row for the
 //!   same indicator, month and department is refused too. Each refused row is reported with
 //!   its spreadsheet row number (as Excel shows it), cell, column, reason label, English detail
-//!   and Chinese summary; the good rows are stored as submissions awaiting review, each
-//!   audited as a single submission is. A dry run checks everything and stores nothing.
+//!   and Chinese summary; the good rows are stored as submissions awaiting review, all in one
+//!   transaction (a store failure leaves none of them), and the import is audited once
+//!   (`submission.import`, with every submission id). A dry run checks everything and stores
+//!   nothing.
 //! - **Refused whole**: a file that is not XLSX (415), larger than [`MAX_IMPORT_BYTES`] or
 //!   with more than [`MAX_IMPORT_ROWS`] data rows (413), empty or without a header (422);
 //!   counted as `zhicheng_import_files_rejected_total{target="submissions",reason}`. The zip's
@@ -1009,9 +1011,8 @@ impl Engine {
 
         let mut ids = Vec::new();
         if !dry_run {
-            for rec in &good {
-                ids.push(self.store_submission(actor, rec.clone()).await?.id);
-            }
+            // All good rows in one transaction: a failing store leaves none of them behind.
+            ids = self.inner.store.insert_submissions(&good).await?;
             for e in &errors {
                 self.inner.metrics.import_row_refused(TARGET, e.reason);
             }

@@ -462,6 +462,8 @@ pub trait Store: Send + Sync + 'static {
     // ---- indicator submissions and evidence ----
     /// Stores a new submission (its `id` is ignored) and returns the id assigned.
     async fn insert_submission(&self, s: &IndicatorSubmission) -> Result<i64>;
+    /// Stores new submissions in one transaction (all or none); their ids, in order.
+    async fn insert_submissions(&self, list: &[IndicatorSubmission]) -> Result<Vec<i64>>;
     /// One submission.
     async fn get_submission(&self, id: i64) -> Result<Option<IndicatorSubmission>>;
     /// Submissions matching `q`, newest first (by `submitted_ms`, then id).

@@ -1413,25 +1413,17 @@ impl Store for PgStore {
     // ---- indicator submissions and evidence ----
 
     async fn insert_submission(&self, s: &IndicatorSubmission) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO indicator_submission (pack, indicator, period, value, note, department, \
-             submitted_by, submitted_ms, status, reviewed_by, reviewed_ms, review_comment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        )
-        .bind(&s.pack)
-        .bind(s.indicator)
-        .bind(&s.period)
-        .bind(s.value)
-        .bind(&s.note)
-        .bind(&s.department)
-        .bind(&s.submitted_by)
-        .bind(s.submitted_ms)
-        .bind(&s.status)
-        .bind(&s.reviewed_by)
-        .bind(s.reviewed_ms)
-        .bind(&s.review_comment)
-        .fetch_one(&self.pool)
-        .await?)
+        insert_submission_with(&self.pool, s).await
+    }
+
+    async fn insert_submissions(&self, list: &[IndicatorSubmission]) -> Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(list.len());
+        for s in list {
+            ids.push(insert_submission_with(&mut *tx, s).await?);
+        }
+        tx.commit().await?;
+        Ok(ids)
     }
 
     async fn get_submission(&self, id: i64) -> Result<Option<IndicatorSubmission>> {
@@ -1902,4 +1894,30 @@ impl Store for PgStore {
             .await?;
         count(n)
     }
+}
+
+/// Inserts one submission through `e` (the pool or a transaction); the id assigned.
+async fn insert_submission_with<'e, E>(e: E, s: &IndicatorSubmission) -> Result<i64>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    Ok(sqlx::query_scalar(
+        "INSERT INTO indicator_submission (pack, indicator, period, value, note, department, \
+             submitted_by, submitted_ms, status, reviewed_by, reviewed_ms, review_comment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(&s.pack)
+    .bind(s.indicator)
+    .bind(&s.period)
+    .bind(s.value)
+    .bind(&s.note)
+    .bind(&s.department)
+    .bind(&s.submitted_by)
+    .bind(s.submitted_ms)
+    .bind(&s.status)
+    .bind(&s.reviewed_by)
+    .bind(s.reviewed_ms)
+    .bind(&s.review_comment)
+    .fetch_one(e)
+    .await?)
 }

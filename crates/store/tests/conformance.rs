@@ -2168,6 +2168,27 @@ async fn case_indicator_submissions(store: Arc<dyn Store>) {
         Err(Error::NotFound(_)) => {}
         other => panic!("{other:?}"),
     }
+    // A batch: every row in one transaction, ids in order.
+    let batch = store
+        .insert_submissions(&[
+            sub(7, "2026-09", "education", 500, 1.0),
+            sub(8, "2026-09", "education", 600, 2.0),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(batch.len(), 2);
+    assert!(batch[0] < batch[1] && !batch.contains(&a) && !batch.contains(&c));
+    assert_eq!(
+        store.get_submission(batch[1]).await.unwrap().unwrap(),
+        IndicatorSubmission {
+            id: batch[1],
+            ..sub(8, "2026-09", "education", 600, 2.0)
+        }
+    );
+    assert_eq!(
+        store.insert_submissions(&[]).await.unwrap(),
+        Vec::<i64>::new()
+    );
 }
 
 async fn case_scorecard_periods(store: Arc<dyn Store>) {
