@@ -1933,6 +1933,32 @@ fn push_entity_values(qb: &mut QueryBuilder<'_, Sqlite>, rows: &[EntityParams<'_
     });
 }
 
+/// Inserts one submission through `e` (the pool or a transaction); the id assigned.
+async fn insert_submission_with<'e, E>(e: E, s: &IndicatorSubmission) -> Result<i64>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    Ok(sqlx::query_scalar(
+        "INSERT INTO indicator_submission (pack, indicator, period, value, note, department, \
+             submitted_by, submitted_ms, status, reviewed_by, reviewed_ms, review_comment) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+    )
+    .bind(&s.pack)
+    .bind(s.indicator)
+    .bind(&s.period)
+    .bind(s.value)
+    .bind(&s.note)
+    .bind(&s.department)
+    .bind(&s.submitted_by)
+    .bind(s.submitted_ms)
+    .bind(&s.status)
+    .bind(&s.reviewed_by)
+    .bind(s.reviewed_ms)
+    .bind(&s.review_comment)
+    .fetch_one(e)
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2078,30 +2104,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Inserts one submission through `e` (the pool or a transaction); the id assigned.
-async fn insert_submission_with<'e, E>(e: E, s: &IndicatorSubmission) -> Result<i64>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
-{
-    Ok(sqlx::query_scalar(
-        "INSERT INTO indicator_submission (pack, indicator, period, value, note, department, \
-             submitted_by, submitted_ms, status, reviewed_by, reviewed_ms, review_comment) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
-    )
-    .bind(&s.pack)
-    .bind(s.indicator)
-    .bind(&s.period)
-    .bind(s.value)
-    .bind(&s.note)
-    .bind(&s.department)
-    .bind(&s.submitted_by)
-    .bind(s.submitted_ms)
-    .bind(&s.status)
-    .bind(&s.reviewed_by)
-    .bind(s.reviewed_ms)
-    .bind(&s.review_comment)
-    .fetch_one(e)
-    .await?)
 }
