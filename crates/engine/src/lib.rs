@@ -17,6 +17,7 @@
 //! - [`periods`]: closed scorecard months with their snapshots; [`report`]: the monthly report
 //!   as XLSX and printable HTML.
 //! - [`tasks`]: monthly progress of the key tasks, the board with its flags, reminders.
+//! - [`communities`]: communities' self-assessments and the 80 % rule behind indicator #44.
 //! - [`trend`]: the trend against previous months, quarters, the acceptance milestones.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
@@ -32,6 +33,7 @@
 
 pub mod auth;
 pub mod bus;
+pub mod communities;
 pub mod error;
 pub mod evidence;
 pub mod import;

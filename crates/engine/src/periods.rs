@@ -103,7 +103,7 @@ fn check_period(period: &str) -> Result<String> {
 
 impl Engine {
     /// The stored state of `period` of the scorecard's pack (`None`: never closed).
-    async fn period_row(&self, period: &str) -> Result<Option<ScorecardPeriod>> {
+    pub(crate) async fn period_row(&self, period: &str) -> Result<Option<ScorecardPeriod>> {
         Ok(self
             .inner
             .store

@@ -9,8 +9,10 @@
 //!
 //! - An entity's `status` for a formula is its [`LiveStatus`] name (`online` when its latest
 //!   reading is within `offline_after`, `offline`, `silent`, `maintenance`, `planned`).
-//! - `input(name)` (base figures such as `households`) is always *no data* for now: base figures
-//!   arrive with the departments' submissions (a later slice of issue 5).
+//! - `input(name)`: `communities` and `smart_communities` (#44 智慧社区覆盖率) come from the
+//!   communities' self-assessments of the measured month ([`crate::communities`]), and only
+//!   when that month has at least one; every other base figure (e.g. `households`) is *no
+//!   data* for now.
 //! - Submitted indicators take the latest *approved* department submission of the current
 //!   month (UTC+8; see [`crate::submissions`]), else they are *no data* ("not submitted");
 //!   hybrid ones are auto where the formula has data and submitted otherwise.
@@ -242,6 +244,8 @@ pub struct RegistryFacts {
     departments: u64,
     grids: Vec<Vec<String>>,
     county: Option<Arc<CountyCells>>,
+    /// Base figures for `input(name)`.
+    inputs: BTreeMap<String, f64>,
 }
 
 impl RegistryFacts {
@@ -261,7 +265,14 @@ impl RegistryFacts {
             departments,
             grids,
             county,
+            inputs: BTreeMap::new(),
         }
+    }
+
+    /// The same facts with these base figures for `input(name)` (replacing any before).
+    pub fn with_inputs(mut self, inputs: BTreeMap<String, f64>) -> RegistryFacts {
+        self.inputs = inputs;
+        self
     }
 
     /// The selected entities; `None` when the kind has none at all.
@@ -327,9 +338,9 @@ impl Facts for RegistryFacts {
         (!self.grids.is_empty()).then(|| self.grids.clone())
     }
 
-    /// Base figures come with the departments' submissions (a later slice): none yet.
-    fn input(&self, _name: &str) -> Option<f64> {
-        None
+    /// The base figures supplied ([`RegistryFacts::with_inputs`]); any other is no data.
+    fn input(&self, name: &str) -> Option<f64> {
+        self.inputs.get(name).copied()
     }
 }
 
@@ -755,6 +766,11 @@ pub(crate) fn build(pack: &Pack, m: &Measured, star: u8) -> Scorecard {
             "Base figures (input: households, …) are not entered yet: formulas that need them \
              have no data."
                 .into(),
+            format!(
+                "#44 takes its inputs (communities, smart_communities) from the communities' \
+                 self-assessments of {period} (smart at 80 % or more); without any, the \
+                 submitted value."
+            ),
         ],
         by_group,
         by_unit,
@@ -964,7 +980,10 @@ impl Engine {
 
     /// Measures every indicator now, with the approved submissions of `period` (uncached).
     pub(crate) async fn measure_period(&self, period: &str) -> Result<Measured> {
-        let facts = self.registry_facts().await?;
+        let facts = self
+            .registry_facts()
+            .await?
+            .with_inputs(self.community_inputs(period).await?);
         let (submitted, refs) = self.approved_submissions(period).await?;
         let obs = measure(&self.inner.scorecard.pack, &facts, &submitted);
         Ok(Measured {

@@ -97,8 +97,8 @@ fn groups_leading_marks_and_measures() {
             .collect()
     };
     assert_eq!(by("auto"), vec![2, 3, 9, 10, 12, 13, 14, 15, 28, 29, 30]);
-    assert_eq!(by("hybrid"), vec![7, 11, 16]);
-    assert_eq!(by("submitted").len(), 30);
+    assert_eq!(by("hybrid"), vec![7, 11, 16, 44]);
+    assert_eq!(by("submitted").len(), 29);
     // No name keeps the ★ mark: it is the `leading` flag.
     assert!(pack.indicators.iter().all(|i| !i.name.contains('★')));
 }
@@ -392,4 +392,20 @@ fn malformed_packs_name_the_place() {
     v["indicators"][2]["targets"]["4"]["unit"] = "".into();
     let e = load(&v).unwrap_err().to_string();
     assert_eq!(e, "indicator 3, field `targets.4.unit`: must not be empty");
+}
+
+#[test]
+fn community_coverage_is_hybrid_over_the_assessment_inputs() {
+    let pack = Pack::builtin_county();
+    let ind = pack.indicator(44).unwrap();
+    assert_eq!(ind.measure.label(), "hybrid");
+    let e = ind.measure.expr().unwrap();
+    let mut f = zhicheng_scorecard::MemoryFacts::default();
+    // No assessments: no inputs, no data (never 0).
+    assert_eq!(e.eval(&f).value(), None);
+    f.set_input("communities", 5.0);
+    f.set_input("smart_communities", 2.0);
+    assert_eq!(e.eval(&f).value(), Some(40.0));
+    let t = ind.target(4).unwrap();
+    assert_eq!((t.value, t.unit.as_str()), (40.0, "%"));
 }

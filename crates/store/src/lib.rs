@@ -263,6 +263,59 @@ pub struct TaskEvidence {
     pub uploaded_ms: i64,
 }
 
+/// A community's self-assessment against DB37/T 3890.3-2020 for one month (schema v8): the
+/// completed weight of its required tasks. Rows are never updated; the latest per (community,
+/// month) counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct CommunityAssessment {
+    /// Assigned by the store (0 on insert).
+    pub id: i64,
+    /// The community's 12-digit region code.
+    pub community: String,
+    /// `YYYY-MM` (UTC+8).
+    pub period: String,
+    /// Completed weight of the required tasks, per cent (0–100).
+    pub weight: f64,
+    pub note: String,
+    /// The assessor's department (`None` for the big-data center: admins and operators).
+    pub department: Option<String>,
+    /// Who assessed.
+    pub assessed_by: String,
+    /// When (epoch ms).
+    pub assessed_ms: i64,
+}
+
+/// An evidence file of a community assessment (schema v8), stored by content as
+/// [`TaskEvidence`] is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct CommunityEvidence {
+    /// Assigned by the store (0 on insert).
+    pub id: i64,
+    /// The assessment ([`CommunityAssessment::id`]).
+    pub assessment: i64,
+    /// File name as uploaded.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// Who uploaded.
+    pub uploaded_by: String,
+    /// When (epoch ms).
+    pub uploaded_ms: i64,
+}
+
+/// Filters of [`Store::list_community_assessments`]; `None` matches everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommunityAssessmentQuery {
+    /// The community's region code.
+    pub community: Option<String>,
+    /// `YYYY-MM`.
+    pub period: Option<String>,
+}
+
 /// Filters of [`Store::list_task_progress`]; `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskProgressQuery {
@@ -524,6 +577,24 @@ pub trait Store: Send + Sync + 'static {
     async fn list_task_evidence(&self, progress: &[i64]) -> Result<Vec<TaskEvidence>>;
     /// One evidence record of a progress report.
     async fn get_task_evidence(&self, id: i64) -> Result<Option<TaskEvidence>>;
+
+    // ---- community assessments (schema v8) ----
+    /// Stores a community assessment (its `id` is ignored) and returns the id assigned.
+    async fn insert_community_assessment(&self, a: &CommunityAssessment) -> Result<i64>;
+    /// Assessments matching `q`, newest first (by period, then `assessed_ms`, then id).
+    async fn list_community_assessments(
+        &self,
+        q: &CommunityAssessmentQuery,
+    ) -> Result<Vec<CommunityAssessment>>;
+    /// One assessment.
+    async fn get_community_assessment(&self, id: i64) -> Result<Option<CommunityAssessment>>;
+    /// Stores an evidence record of an assessment (its `id` is ignored) and returns the id
+    /// assigned. [`Error::NotFound`] when the assessment does not exist.
+    async fn insert_community_evidence(&self, e: &CommunityEvidence) -> Result<i64>;
+    /// The evidence of these assessments, by assessment and then upload order.
+    async fn list_community_evidence(&self, assessments: &[i64]) -> Result<Vec<CommunityEvidence>>;
+    /// One evidence record of an assessment.
+    async fn get_community_evidence(&self, id: i64) -> Result<Option<CommunityEvidence>>;
 
     // ---- series, history, state ----
     /// Returns the series of these (entity, metric) pairs in the same order, creating the missing

@@ -34,9 +34,10 @@ use crate::codec::{
 };
 use crate::filter::{contains_pattern, page_limit, prefix_range};
 use crate::{
-    AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Latest,
-    MigrationStatus, Point, Result, RollupPoint, ScorecardPeriod, Series, Session, Store,
-    SubmissionQuery, TaskEvidence, TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
+    AuditEntry, Backend, CommunityAssessment, CommunityAssessmentQuery, CommunityEvidence,
+    DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Latest, MigrationStatus, Point,
+    Result, RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence,
+    TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
 };
 
 const SUBMISSION_COLUMNS: &str = "id, pack, indicator, period, value, note, department, \
@@ -47,6 +48,10 @@ const PERIOD_COLUMNS: &str = "pack, period, status, closed_by, closed_ms, reopen
     reopened_ms, snapshot, snapshot_sha256";
 const EVIDENCE_COLUMNS: &str =
     "id, submission, file_name, content_type, size, sha256, path, uploaded_by, uploaded_ms";
+const COMMUNITY_ASSESSMENT_COLUMNS: &str =
+    "id, community, period, weight, note, department, assessed_by, assessed_ms";
+const COMMUNITY_EVIDENCE_COLUMNS: &str =
+    "id, assessment, file_name, content_type, size, sha256, uploaded_by, uploaded_ms";
 const TASK_EVIDENCE_COLUMNS: &str =
     "id, progress, file_name, content_type, size, sha256, uploaded_by, uploaded_ms";
 
@@ -1448,6 +1453,90 @@ impl Store for SqliteStore {
     async fn get_task_evidence(&self, id: i64) -> Result<Option<TaskEvidence>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {TASK_EVIDENCE_COLUMNS} FROM task_evidence WHERE id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    // ---- community assessments ----
+
+    async fn insert_community_assessment(&self, a: &CommunityAssessment) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO community_assessment (community, period, weight, note, department, \
+             assessed_by, assessed_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        )
+        .bind(&a.community)
+        .bind(&a.period)
+        .bind(a.weight)
+        .bind(&a.note)
+        .bind(&a.department)
+        .bind(&a.assessed_by)
+        .bind(a.assessed_ms)
+        .fetch_one(&self.write)
+        .await?)
+    }
+
+    async fn list_community_assessments(
+        &self,
+        q: &CommunityAssessmentQuery,
+    ) -> Result<Vec<CommunityAssessment>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COMMUNITY_ASSESSMENT_COLUMNS} FROM community_assessment \
+             WHERE (?1 IS NULL OR community = ?1) \
+             AND (?2 IS NULL OR period = ?2) \
+             ORDER BY period DESC, assessed_ms DESC, id DESC"
+        ))
+        .bind(&q.community)
+        .bind(&q.period)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn get_community_assessment(&self, id: i64) -> Result<Option<CommunityAssessment>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COMMUNITY_ASSESSMENT_COLUMNS} FROM community_assessment WHERE id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    async fn insert_community_evidence(&self, e: &CommunityEvidence) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO community_evidence (assessment, file_name, content_type, size, sha256, \
+             uploaded_by, uploaded_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        )
+        .bind(e.assessment)
+        .bind(&e.file_name)
+        .bind(&e.content_type)
+        .bind(e.size)
+        .bind(&e.sha256)
+        .bind(&e.uploaded_by)
+        .bind(e.uploaded_ms)
+        .fetch_one(&self.write)
+        .await
+        .map_err(|x| missing_on_foreign_key(x, || format!("assessment {}", e.assessment)))
+    }
+
+    async fn list_community_evidence(&self, assessments: &[i64]) -> Result<Vec<CommunityEvidence>> {
+        if assessments.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COMMUNITY_EVIDENCE_COLUMNS} FROM community_evidence \
+             WHERE assessment IN (SELECT value FROM json_each(?1)) ORDER BY assessment, id"
+        ))
+        .bind(serde_json::to_string(assessments).unwrap_or_else(|_| "[]".into()))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn get_community_evidence(&self, id: i64) -> Result<Option<CommunityEvidence>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COMMUNITY_EVIDENCE_COLUMNS} FROM community_evidence WHERE id = ?1"
         ))
         .bind(id)
         .fetch_optional(&self.read)

@@ -18,9 +18,10 @@ use zhicheng_model::{
     BBox, Department, Entity, EntityQuery, EntityStatus, Grid, Kind, Region, RegionLevel, Step,
 };
 use zhicheng_store::{
-    AuditEntry, Backend, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Point,
-    RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence,
-    TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
+    AuditEntry, Backend, CommunityAssessment, CommunityAssessmentQuery, CommunityEvidence,
+    DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Point, RollupPoint,
+    ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence, TaskProgress,
+    TaskProgressQuery, UserRecord, WriteStats,
 };
 
 // ---------------------------------------------------------------- harness
@@ -158,6 +159,7 @@ conformance!(
     case_scorecard_periods,
     case_task_progress,
     case_task_evidence,
+    case_community_assessments,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -292,9 +294,9 @@ const HOUR: i64 = 3_600_000;
 async fn case_migrations(store: Arc<dyn Store>) {
     let before = store.migration_status().await.expect("status before");
     assert!(before.applied.is_empty());
-    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6, 7, 8]);
     let after = store.migrate().await.expect("migrate");
-    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6, 7, 8]);
     assert!(after.pending.is_empty());
     // Re-running is a no-op.
     assert_eq!(store.migrate().await.expect("migrate again"), after);
@@ -2444,6 +2446,137 @@ async fn case_task_evidence(store: Arc<dyn Store>) {
     // Not for a report that does not exist.
     match store
         .insert_task_evidence(&ev(a + b + c + 100, "x.pdf"))
+        .await
+    {
+        Err(Error::NotFound(_)) => {}
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}
+
+async fn case_community_assessments(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let a = |community: &str, period: &str, weight: f64, ms: i64| CommunityAssessment {
+        id: 0,
+        community: community.into(),
+        period: period.into(),
+        weight,
+        note: "自评".into(),
+        department: Some("civil-affairs".into()),
+        assessed_by: "ca1".into(),
+        assessed_ms: ms,
+    };
+    let a1 = store
+        .insert_community_assessment(&a("370323001001", "2026-10", 60.0, 1000))
+        .await
+        .unwrap();
+    let a2 = store
+        .insert_community_assessment(&a("370323001001", "2026-11", 79.9, 2000))
+        .await
+        .unwrap();
+    let a3 = store
+        .insert_community_assessment(&a("370323001002", "2026-11", 85.5, 3000))
+        .await
+        .unwrap();
+    // A second assessment of the same month, at the same time: the later id comes first.
+    let mut admin = a("370323001001", "2026-11", 80.0, 2000);
+    admin.department = None;
+    let a4 = store.insert_community_assessment(&admin).await.unwrap();
+    assert!(a1 > 0 && a2 > a1 && a3 > a2 && a4 > a3);
+
+    let ids = |v: Vec<CommunityAssessment>| v.into_iter().map(|x| x.id).collect::<Vec<_>>();
+    let all = store
+        .list_community_assessments(&CommunityAssessmentQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(ids(all), vec![a3, a4, a2, a1]);
+    let month = store
+        .list_community_assessments(&CommunityAssessmentQuery {
+            period: Some("2026-11".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(month), vec![a3, a4, a2]);
+    let one = store
+        .list_community_assessments(&CommunityAssessmentQuery {
+            community: Some("370323001001".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(one.clone()), vec![a4, a2, a1]);
+    let mut want = a("370323001001", "2026-11", 79.9, 2000);
+    want.id = a2;
+    assert_eq!(one[1], want);
+    assert!(store
+        .list_community_assessments(&CommunityAssessmentQuery {
+            community: Some("370323001002".into()),
+            period: Some("2026-10".into()),
+        })
+        .await
+        .unwrap()
+        .is_empty());
+    let mut got = store.get_community_assessment(a4).await.unwrap().unwrap();
+    assert_eq!(got.department, None);
+    got.id = 0;
+    assert_eq!(got, admin);
+    assert_eq!(
+        store.get_community_assessment(a4 + 100).await.unwrap(),
+        None
+    );
+    // The weight stays within 0–100 in the schema too.
+    assert!(store
+        .insert_community_assessment(&a("370323001002", "2026-11", 100.5, 4000))
+        .await
+        .is_err());
+
+    let ev = |assessment: i64, name: &str| CommunityEvidence {
+        id: 0,
+        assessment,
+        file_name: name.into(),
+        content_type: "image/png".into(),
+        size: 8,
+        sha256: "ef".repeat(32),
+        uploaded_by: "ca1".into(),
+        uploaded_ms: 5000,
+    };
+    let e1 = store
+        .insert_community_evidence(&ev(a3, "自评表.png"))
+        .await
+        .unwrap();
+    let e2 = store
+        .insert_community_evidence(&ev(a2, "b.png"))
+        .await
+        .unwrap();
+    let e3 = store
+        .insert_community_evidence(&ev(a3, "c.png"))
+        .await
+        .unwrap();
+    assert!(e1 > 0 && e2 > e1 && e3 > e2);
+    let listed = store.list_community_evidence(&[a3, a2, a1]).await.unwrap();
+    let pairs: Vec<_> = listed.iter().map(|e| (e.assessment, e.id)).collect();
+    assert_eq!(pairs, vec![(a2, e2), (a3, e1), (a3, e3)]);
+    let mut want = ev(a3, "自评表.png");
+    want.id = e1;
+    assert_eq!(listed[1], want);
+    assert!(store
+        .list_community_evidence(&[a1])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.list_community_evidence(&[]).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .get_community_evidence(e3)
+            .await
+            .unwrap()
+            .unwrap()
+            .file_name,
+        "c.png"
+    );
+    assert_eq!(store.get_community_evidence(e3 + 100).await.unwrap(), None);
+    match store
+        .insert_community_evidence(&ev(a4 + 100, "x.png"))
         .await
     {
         Err(Error::NotFound(_)) => {}

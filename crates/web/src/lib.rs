@@ -6,6 +6,7 @@
 //! engine decides what that user's role and department allow.
 
 mod api;
+mod communities;
 mod error;
 mod ops;
 mod scorecard;
@@ -46,6 +47,7 @@ pub fn router(engine: Engine, cfg: WebConfig) -> Router {
         .merge(scorecard::routes())
         .merge(submission_import::routes())
         .merge(tasks::routes())
+        .merge(communities::routes())
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
         .merge(compressed)

@@ -34,6 +34,9 @@
 //!
 //! Any signed-in user may read both: the scorecard is the county's figure.
 //!
+//! Smart communities, whose assessments feed #44, have their own routes under
+//! `/api/v1/scorecard/communities` (see `crate::communities`).
+//!
 //! Departments' submitted values and their review (see `zhicheng_engine::submissions`):
 //!
 //! - `POST /api/v1/scorecard/submissions` `{indicator, period, value, note?, department?}` →

@@ -143,7 +143,7 @@ async fn report(
 }
 
 /// A numeric id from the path; anything else names nothing (404).
-fn id_of(raw: &str, what: &str) -> Result<i64, ApiError> {
+pub(crate) fn id_of(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .map_err(|_| ApiError::from(zhicheng_engine::Error::NotFound(format!("{what} {raw}"))))
 }
@@ -206,7 +206,12 @@ async fn download_evidence(
 
 /// A stored file as a download: its type, `nosniff`, and the name in `Content-Disposition`
 /// (RFC 5987: percent-encoded UTF-8, with an ASCII fallback `evidence-{eid}`).
-fn file_response(eid: i64, file_name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn file_response(
+    eid: i64,
+    file_name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Response {
     let ct = HeaderValue::from_str(content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let encoded: String = file_name

@@ -380,21 +380,6 @@ async fn live_scorecard(backend: Backend) {
     assert_eq!(card["totals"]["met"], 1);
 }
 
-/// Sends a raw body (an evidence upload) and returns (status, JSON body or Null).
-async fn upload(url: &str, token: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = client()
-        .post(url)
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn submissions_and_review(backend: Backend) {
     let Some((dir, _db, srv, admin)) = boot(backend).await else {
         return;

@@ -8,9 +8,10 @@ import scorecard from "./i18n/scorecard.js";
 import tasks from "./i18n/tasks.js";
 import submissionImport from "./i18n/submission_import.js";
 import scorecardViews from "./i18n/scorecard_views.js";
+import communities from "./i18n/communities.js";
 
 const dicts = { zh: {}, en: {} };
-for (const d of [core, command, console_, scorecard, tasks, submissionImport, scorecardViews]) {
+for (const d of [core, command, console_, scorecard, tasks, submissionImport, scorecardViews, communities]) {
   Object.assign(dicts.zh, d.zh);
   Object.assign(dicts.en, d.en);
 }

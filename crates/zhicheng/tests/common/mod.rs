@@ -180,6 +180,33 @@ pub async fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> 
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Sends a raw body (an evidence upload) and returns (status, JSON body or Null).
+pub async fn upload(url: &str, token: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = client()
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// GETs a file: (status, content type, bytes).
+pub async fn download(url: &str, token: &str) -> (u16, String, Vec<u8>) {
+    let r = client().get(url).bearer_auth(token).send().await.unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, ct, r.bytes().await.unwrap().to_vec())
+}
+
 /// Polls `f` until it returns Some or the deadline passes.
 pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
 where

@@ -1,6 +1,7 @@
 // Views of the scorecard beside the indicator list: by responsible unit (牵头单位), the trend
-// month by month (closed months, then the shown one), and the acceptance milestones (mid-term
-// check, final acceptance) with their self-assessment reports.
+// month by month (closed months, then the shown one), smart communities (#44; the view itself is
+// in scorecard-communities.jsx), and the acceptance milestones (mid-term check, final acceptance)
+// with their self-assessment reports.
 import { Fragment } from "preact";
 import { useMemo } from "preact/hooks";
 import { api } from "../api.js";
@@ -11,7 +12,7 @@ import { StatusBadge, fmtVal } from "./scorecard.jsx";
 
 const en = () => getLang() === "en";
 const pct = (x) => (x === null || x === undefined ? "—" : fmtNum(Math.round(x * 1000) / 10) + "%");
-export const VIEWS = ["indicators", "units", "trend"];
+export const VIEWS = ["indicators", "units", "trend", "communities"];
 
 export function ViewTabs({ view, onPick }) {
   return (

@@ -1,8 +1,9 @@
 // #/scorecard: the county's live DB37/T 3890 scorecard. The completed weight against the pass
 // line and the aim, the indicators by group (一级指标) with their value, status, provenance and
 // units, filters kept in the hash query, and the what-if list (which unmet indicators lift the
-// county over the pass line soonest). Beside the list: the views by responsible unit and by month
-// (scorecard-views.jsx), quarters in the period picker, and the acceptance milestones.
+// county over the pass line soonest). Beside the list: the views by responsible unit, by month
+// (scorecard-views.jsx) and of the smart communities (scorecard-communities.jsx), quarters in the
+// period picker, and the acceptance milestones.
 import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import "./console.css";
@@ -17,6 +18,7 @@ import { canAdminRegistry, canAdminUsers } from "../session.js";
 import { SubmitDialog, canSubmit } from "./submit.jsx";
 import { useRefs } from "../components/refs.js";
 import { AcceptancePanel, TrendView, UnitTable, VIEWS, ViewTabs } from "./scorecard-views.jsx";
+import { CommunitiesView } from "./scorecard-communities.jsx";
 
 const FILTERS = ["period", "star", "status", "how", "group", "mine", "view"];
 const STATUSES = ["met", "not_met", "no_data", "no_target", "deduction"];
@@ -103,6 +105,7 @@ function fmtReason(r) {
 function fmtNote(n) {
   if (/^Submitted indicators/.test(n)) return t("sc.note.submissions");
   if (/^Base figures/.test(n)) return t("sc.note.inputs");
+  if (/^#44 takes its inputs/.test(n)) return t("sc.note.communities");
   return n;
 }
 
@@ -258,6 +261,7 @@ export function ScorecardPage({ me, query }) {
               )}
               {view === "units" && <UnitTable d={d} refs={refs} myDept={myDept} onGo={goTo} />}
               {view === "trend" && <TrendView d={d} onGo={goTo} />}
+              {view === "communities" && <CommunitiesView period={d.period} onChanged={card.reload} />}
             </div>
             <aside class="sc-side">
               <AcceptancePanel star={d.star} />

@@ -18,7 +18,7 @@ const TYPES = {
   xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
   docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 };
-const ACCEPT = ".pdf,.png,.jpg,.jpeg,.xlsx,.docx," + [...new Set(Object.values(TYPES))].join(",");
+export const ACCEPT = ".pdf,.png,.jpg,.jpeg,.xlsx,.docx," + [...new Set(Object.values(TYPES))].join(",");
 
 /** The unit ids (registered departments) among an indicator's lead and partner units. */
 export function unitIds(i) {
@@ -35,7 +35,7 @@ export function canSubmit(me, i) {
   return me.role === "department" && !!me.department && unitIds(i).includes(me.department);
 }
 
-function typeOf(f) {
+export function typeOf(f) {
   const ext = (f.name.split(".").pop() || "").toLowerCase();
   return f.type || TYPES[ext] || "application/octet-stream";
 }
