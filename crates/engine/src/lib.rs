@@ -32,6 +32,7 @@
 //! ```
 
 pub mod auth;
+pub mod base_figures;
 pub mod bus;
 pub mod communities;
 pub mod error;

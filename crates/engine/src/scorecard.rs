@@ -11,8 +11,9 @@
 //!   reading is within `offline_after`, `offline`, `silent`, `maintenance`, `planned`).
 //! - `input(name)`: `communities` and `smart_communities` (#44 智慧社区覆盖率) come from the
 //!   communities' self-assessments of the measured month ([`crate::communities`]), and only
-//!   when that month has at least one; every other base figure (e.g. `households`) is *no
-//!   data* for now.
+//!   when that month has at least one; every other base figure (e.g. `households`) is the
+//!   one the big-data center entered for that month or before ([`crate::base_figures`]), else
+//!   *no data*.
 //! - Submitted indicators take the latest *approved* department submission of the current
 //!   month (UTC+8; see [`crate::submissions`]), else they are *no data* ("not submitted");
 //!   hybrid ones are auto where the formula has data and submitted otherwise.
@@ -763,8 +764,8 @@ pub(crate) fn build(pack: &Pack, m: &Measured, star: u8) -> Scorecard {
                  approved department submission of {period}; without one they are \"not \
                  submitted\"."
             ),
-            "Base figures (input: households, …) are not entered yet: formulas that need them \
-             have no data."
+            "Base figures (input: households, …) are those the big-data center entered for \
+             this month or before; a formula whose base figure is not entered has no data."
                 .into(),
             format!(
                 "#44 takes its inputs (communities, smart_communities) from the communities' \
@@ -980,10 +981,11 @@ impl Engine {
 
     /// Measures every indicator now, with the approved submissions of `period` (uncached).
     pub(crate) async fn measure_period(&self, period: &str) -> Result<Measured> {
-        let facts = self
-            .registry_facts()
-            .await?
-            .with_inputs(self.community_inputs(period).await?);
+        let facts = self.registry_facts().await?.with_inputs({
+            let mut inputs = self.base_figure_inputs(period).await?;
+            inputs.extend(self.community_inputs(period).await?);
+            inputs
+        });
         let (submitted, refs) = self.approved_submissions(period).await?;
         let obs = measure(&self.inner.scorecard.pack, &facts, &submitted);
         Ok(Measured {

@@ -439,6 +439,29 @@ impl Expr {
         out
     }
 
+    /// The base figures the formula reads with `input(name)`.
+    pub fn inputs(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        self.collect_inputs(&mut out);
+        out
+    }
+
+    fn collect_inputs(&self, out: &mut BTreeSet<String>) {
+        match self {
+            Expr::Input(name) => {
+                out.insert(name.clone());
+            }
+            Expr::Ratio { num, den } => {
+                num.collect_inputs(out);
+                den.collect_inputs(out);
+            }
+            Expr::Percent(e) => e.collect_inputs(out),
+            Expr::Weighted(ts) => ts.iter().for_each(|t| t.expr.collect_inputs(out)),
+            Expr::Min(es) | Expr::Max(es) => es.iter().for_each(|e| e.collect_inputs(out)),
+            _ => {}
+        }
+    }
+
     fn collect_kinds(&self, out: &mut BTreeSet<String>) {
         match self {
             Expr::Count(s) | Expr::Sum { of: s, .. } | Expr::Distinct { of: s, .. } => {

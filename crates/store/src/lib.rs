@@ -285,6 +285,26 @@ pub struct CommunityAssessment {
     pub assessed_ms: i64,
 }
 
+/// A base figure of a scorecard pack for one month (schema v9): a named `input(name)` of its
+/// formulas the platform cannot measure (e.g. `households`). Rows are never updated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct BaseFigure {
+    /// Assigned by the store (0 on insert).
+    pub id: i64,
+    /// The indicator pack's id.
+    pub pack: String,
+    /// The input's name.
+    pub name: String,
+    /// `YYYY-MM` (UTC+8) from which the figure holds.
+    pub period: String,
+    pub value: f64,
+    /// Where the figure comes from (e.g. the statistics bureau's year-end figure).
+    pub note: String,
+    pub entered_by: String,
+    /// Epoch ms.
+    pub entered_ms: i64,
+}
+
 /// An evidence file of a community assessment (schema v8), stored by content as
 /// [`TaskEvidence`] is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
@@ -595,6 +615,13 @@ pub trait Store: Send + Sync + 'static {
     async fn list_community_evidence(&self, assessments: &[i64]) -> Result<Vec<CommunityEvidence>>;
     /// One evidence record of an assessment.
     async fn get_community_evidence(&self, id: i64) -> Result<Option<CommunityEvidence>>;
+
+    // ---- base figures (schema v9) ----
+    /// Stores a base figure (its `id` is ignored) and returns the id assigned.
+    async fn insert_base_figure(&self, f: &BaseFigure) -> Result<i64>;
+    /// The base figures of `pack` entered for months up to `up_to` (`YYYY-MM`, inclusive; all
+    /// when `None`), newest first (by period, then `entered_ms`, then id).
+    async fn list_base_figures(&self, pack: &str, up_to: Option<&str>) -> Result<Vec<BaseFigure>>;
 
     // ---- series, history, state ----
     /// Returns the series of these (entity, metric) pairs in the same order, creating the missing

@@ -34,10 +34,10 @@ use crate::codec::{
 };
 use crate::filter::{contains_pattern, page_limit, prefix_range};
 use crate::{
-    AuditEntry, Backend, CommunityAssessment, CommunityAssessmentQuery, CommunityEvidence,
-    DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Latest, MigrationStatus, Point,
-    Result, RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence,
-    TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
+    AuditEntry, Backend, BaseFigure, CommunityAssessment, CommunityAssessmentQuery,
+    CommunityEvidence, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Latest,
+    MigrationStatus, Point, Result, RollupPoint, ScorecardPeriod, Series, Session, Store,
+    SubmissionQuery, TaskEvidence, TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
 };
 
 const SUBMISSION_COLUMNS: &str = "id, pack, indicator, period, value, note, department, \
@@ -1460,6 +1460,34 @@ impl Store for SqliteStore {
     }
 
     // ---- community assessments ----
+
+    async fn insert_base_figure(&self, f: &BaseFigure) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO base_figure (pack, name, period, value, note, entered_by, entered_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        )
+        .bind(&f.pack)
+        .bind(&f.name)
+        .bind(&f.period)
+        .bind(f.value)
+        .bind(&f.note)
+        .bind(&f.entered_by)
+        .bind(f.entered_ms)
+        .fetch_one(&self.write)
+        .await?)
+    }
+
+    async fn list_base_figures(&self, pack: &str, up_to: Option<&str>) -> Result<Vec<BaseFigure>> {
+        Ok(sqlx::query_as(
+            "SELECT id, pack, name, period, value, note, entered_by, entered_ms FROM base_figure \
+             WHERE pack = ?1 AND (?2 IS NULL OR period <= ?2) \
+             ORDER BY period DESC, entered_ms DESC, id DESC",
+        )
+        .bind(pack)
+        .bind(up_to)
+        .fetch_all(&self.read)
+        .await?)
+    }
 
     async fn insert_community_assessment(&self, a: &CommunityAssessment) -> Result<i64> {
         Ok(sqlx::query_scalar(

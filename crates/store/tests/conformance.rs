@@ -18,10 +18,10 @@ use zhicheng_model::{
     BBox, Department, Entity, EntityQuery, EntityStatus, Grid, Kind, Region, RegionLevel, Step,
 };
 use zhicheng_store::{
-    AuditEntry, Backend, CommunityAssessment, CommunityAssessmentQuery, CommunityEvidence,
-    DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Point, RollupPoint,
-    ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence, TaskProgress,
-    TaskProgressQuery, UserRecord, WriteStats,
+    AuditEntry, Backend, BaseFigure, CommunityAssessment, CommunityAssessmentQuery,
+    CommunityEvidence, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Point,
+    RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence,
+    TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
 };
 
 // ---------------------------------------------------------------- harness
@@ -127,6 +127,7 @@ macro_rules! conformance {
 
 conformance!(
     case_migrations,
+    case_base_figures,
     case_ping,
     case_regions,
     case_departments,
@@ -294,9 +295,9 @@ const HOUR: i64 = 3_600_000;
 async fn case_migrations(store: Arc<dyn Store>) {
     let before = store.migration_status().await.expect("status before");
     assert!(before.applied.is_empty());
-    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6, 7, 8, 9]);
     let after = store.migrate().await.expect("migrate");
-    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert!(after.pending.is_empty());
     // Re-running is a no-op.
     assert_eq!(store.migrate().await.expect("migrate again"), after);
@@ -2582,4 +2583,70 @@ async fn case_community_assessments(store: Arc<dyn Store>) {
         Err(Error::NotFound(_)) => {}
         other => panic!("expected NotFound, got {other:?}"),
     }
+}
+
+async fn case_base_figures(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let fig = |name: &str, period: &str, value: f64, ms: i64| BaseFigure {
+        id: 0,
+        pack: "p1".into(),
+        name: name.into(),
+        period: period.into(),
+        value,
+        note: "统计局年末数".into(),
+        entered_by: "op1".into(),
+        entered_ms: ms,
+    };
+    let a = store
+        .insert_base_figure(&fig("households", "2026-09", 1000.0, 10))
+        .await
+        .unwrap();
+    let b = store
+        .insert_base_figure(&fig("households", "2026-11", 1200.0, 20))
+        .await
+        .unwrap();
+    let c = store
+        .insert_base_figure(&fig("households", "2026-11", 1250.5, 30))
+        .await
+        .unwrap();
+    let d = store
+        .insert_base_figure(&fig("households", "2026-10", 1100.0, 40))
+        .await
+        .unwrap();
+    store
+        .insert_base_figure(&BaseFigure {
+            pack: "p2".into(),
+            ..fig("households", "2026-10", 9.0, 50)
+        })
+        .await
+        .unwrap();
+    let ids = |v: Vec<BaseFigure>| v.into_iter().map(|f| f.id).collect::<Vec<_>>();
+    // Newest month first, then the latest entry.
+    assert_eq!(
+        ids(store.list_base_figures("p1", None).await.unwrap()),
+        vec![c, b, d, a]
+    );
+    assert_eq!(
+        ids(store
+            .list_base_figures("p1", Some("2026-10"))
+            .await
+            .unwrap()),
+        vec![d, a]
+    );
+    assert!(store
+        .list_base_figures("p1", Some("2026-08"))
+        .await
+        .unwrap()
+        .is_empty());
+    let got = store
+        .list_base_figures("p1", Some("2026-11"))
+        .await
+        .unwrap();
+    assert_eq!(
+        got[0],
+        BaseFigure {
+            id: c,
+            ..fig("households", "2026-11", 1250.5, 30)
+        }
+    );
 }

@@ -15,6 +15,14 @@
 //!   monthly report (sheets 指标 and 汇总; a printable standalone page), byte-identical for a
 //!   closed month.
 //!
+//! Base figures (see `zhicheng_engine::base_figures`):
+//!
+//! - `GET /api/v1/scorecard/inputs?period=`: the `input(name)` figures the pack's formulas read
+//!   (e.g. `households` for #9), each with the indicators reading it, the entry that holds for
+//!   the month and the history; any signed-in user.
+//! - `POST /api/v1/scorecard/inputs/{name}` `{period, value, note?}` → 201: admins and
+//!   operators; an unknown name is 404, a closed month 409.
+//!
 //! Acceptance (see `zhicheng_engine::trend`):
 //!
 //! - `GET /api/v1/scorecard/acceptance`: the mid-term check and the final acceptance as
@@ -60,6 +68,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use zhicheng_engine::base_figures::BaseFigureInput;
 use zhicheng_engine::report::ReportFormat;
 use zhicheng_engine::submissions::{Decision, SubmissionFilter, SubmissionInput};
 use zhicheng_engine::trend::MilestoneKind;
@@ -74,6 +83,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/scorecard/pack", get(pack))
         .route("/api/v1/scorecard/report.xlsx", get(report_xlsx))
         .route("/api/v1/scorecard/report.html", get(report_html))
+        .route("/api/v1/scorecard/inputs", get(base_figures))
+        .route("/api/v1/scorecard/inputs/{name}", post(enter_base_figure))
         .route("/api/v1/scorecard/acceptance", get(acceptance))
         .route("/api/v1/scorecard/acceptance/{kind}", get(acceptance_card))
         .route(
@@ -157,6 +168,32 @@ async fn report(
         .scorecard_report(&a, q.period.as_deref(), q.star(), format)
         .await?;
     Ok(report_response(r, format))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodQuery {
+    period: Option<String>,
+}
+
+async fn base_figures(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    q: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    Ok(Json(s.engine.base_figures(&a, q.period.as_deref()).await?).into_response())
+}
+
+async fn enter_base_figure(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(name): Path<String>,
+    body: Result<Json<BaseFigureInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let f = s.engine.enter_base_figure(&a, &name, b).await?;
+    Ok((StatusCode::CREATED, Json(f)).into_response())
 }
 
 fn milestone(kind: &str) -> Result<MilestoneKind, ApiError> {

@@ -378,6 +378,100 @@ async fn live_scorecard(backend: Backend) {
     close(&r3["value"], 900.0 / 11.0, 1e-9, "#3 after");
     assert_eq!(r3["status"], "not_met");
     assert_eq!(card["totals"]["met"], 1);
+
+    // Base figures: households is what #9 still lacks. Only the big-data center enters it.
+    let urb = login(base, "urb1", "urb1-password").await;
+    let view = login(base, "view1", "view1-password").await;
+    let inputs = format!("{api}/scorecard/inputs");
+    let (st, list) = call("GET", &inputs, &view, None).await;
+    assert_eq!(st, 200, "{list}");
+    assert_eq!(list[0]["name"], "households");
+    assert_eq!(list[0]["indicators"], json!([9]));
+    assert_eq!(list[0]["current"], Value::Null);
+    let period = card["period"].as_str().unwrap().to_string();
+    let body = json!({"period": period, "value": 4.0, "note": "统计局 2025 年末户数"});
+    let (st, e) = call(
+        "POST",
+        &format!("{inputs}/households"),
+        &urb,
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(st, 403, "{e}");
+    let (st, e) = call(
+        "POST",
+        &format!("{inputs}/population"),
+        &admin,
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(st, 404, "{e}");
+    let (st, e) = call(
+        "POST",
+        &format!("{inputs}/households"),
+        &admin,
+        Some(json!({"period": period, "value": -1.0})),
+    )
+    .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, f) = call("POST", &format!("{inputs}/households"), &admin, Some(body)).await;
+    assert_eq!(st, 201, "{f}");
+    assert_eq!(f["value"], 4.0);
+
+    // #13 pipe networks, by length with ⅓ weights: water 300 of 400 m monitored, power 500 of
+    // 500 m, gas 200 of 800 m.
+    for id in ["water_pipe", "power_cable", "gas_pipe"] {
+        post(
+            &api,
+            &admin,
+            "kinds",
+            json!({"id": id, "name": id, "attributes": [attr("monitored", "boolean"),
+                   attr("length_m", "number")]}),
+        )
+        .await;
+    }
+    for (i, (kind, monitored, length)) in [
+        ("water_pipe", true, 300.0),
+        ("water_pipe", false, 100.0),
+        ("power_cable", true, 500.0),
+        ("gas_pipe", true, 200.0),
+        ("gas_pipe", false, 600.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        post(
+            &api,
+            &admin,
+            "entities",
+            json!({"id": format!("pipe-{i}"), "kind": kind, "name": format!("管段{i}"),
+                   "department": "housing", "region": "370323001",
+                   "attributes": {"monitored": monitored, "length_m": length}}),
+        )
+        .await;
+    }
+    let (_, card) = call("GET", &format!("{api}/scorecard"), &admin, None).await;
+    // #9 home meters, ⅓ each over 4 households: 100 × (2/4 + 1/4 + 1/4) / 3 = 33.33 %.
+    let r9 = indicator(&card, 9);
+    close(&r9["value"], 100.0 / 3.0, 1e-9, "#9");
+    assert_eq!(r9["source"], "auto");
+    assert_eq!(call_result(r9, "input(households)"), 4.0);
+    // #13: 100 × (0.75 + 1 + 0.25) / 3 = 66.67 %, under the 85 % target.
+    let r13 = indicator(&card, 13);
+    close(&r13["value"], 200.0 / 3.0, 1e-9, "#13");
+    assert_eq!(r13["status"], "not_met", "{r13}");
+    assert_eq!(call_result(r13, "sum(gas_pipe, monitored=true"), 200.0);
+    let water: Vec<f64> = r13["provenance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["call"].as_str().unwrap().starts_with("sum(water_pipe"))
+        .map(|c| c["result"].as_f64().unwrap())
+        .collect();
+    assert_eq!(water, vec![300.0, 400.0], "{}", r13["provenance"]);
+    let (_, list) = call("GET", &inputs, &view, None).await;
+    assert_eq!(list[0]["current"]["value"], 4.0);
+    assert_eq!(list[0]["current"]["entered_by"], "admin");
 }
 
 async fn submissions_and_review(backend: Backend) {

@@ -1,6 +1,7 @@
 // The scorecard over time in the browser: the trend against a closed month, the view by
 // responsible unit, quarters in the period picker, the acceptance milestones with their
-// self-assessment report, and the command center's scorecard chart.
+// self-assessment report, a base figure entered on the page, and the command center's
+// scorecard chart.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BASE, ADMIN_PASSWORD, launch, newPage, shot, uiLogin, call, apiLogin } from "./lib.mjs";
@@ -95,6 +96,24 @@ test("the scorecard by month, by responsible unit, by quarter, and the acceptanc
     assert.match(got.text, /中期考核自评报告/);
     assert.match(got.text, /自评结论/);
     await shot(t, page, "5-acceptance");
+
+    // A base figure: households, entered by the big-data center, gives #9 a value.
+    await page.goto(BASE + "/#/scorecard");
+    const r9 = page.locator('tr[data-indicator="9"] td[data-status]');
+    assert.equal(await r9.getAttribute("data-status"), "no_data");
+    const inputs = page.locator("#sc-inputs");
+    await inputs.waitFor();
+    assert.match(await inputs.innerText(), /常住户数[\s\S]*未录入/);
+    await page.locator("#sc-input-edit-households").click();
+    await inputs.getByLabel(/的数值/).fill("200000");
+    await inputs.getByLabel(/来源/).fill("e2e：统计局年末户数");
+    await inputs.getByRole("button", { name: "保存" }).click();
+    await inputs.locator('li[data-input="households"] [data-value]').waitFor();
+    assert.equal(await inputs.locator('li[data-input="households"] [data-value]').innerText(), "200,000");
+    await page.waitForFunction(
+      () => document.querySelector('tr[data-indicator="9"] td[data-status]')?.dataset.status === "not_met"
+    );
+    await shot(t, page, "6-base-figure");
 
     // English.
     await page.getByRole("button", { name: /切换到英文界面/ }).first().click();

@@ -58,7 +58,7 @@ export default {
     "sc.weights": "权重说明",
     "sc.notes": "说明",
     "sc.note.submissions": "需部门报送的指标，以及平台暂无数据的混合指标，取本月最新一条审核通过的部门报送；没有时记为“未报送”。",
-    "sc.note.inputs": "基础数据（如户数等）尚未录入：依赖这些数据的公式暂无数据。",
+    "sc.note.inputs": "基础数据（如户数）取大数据中心本月或之前录入的最新值；未录入时，依赖它的公式暂无数据。",
 
     "sc.filters": "筛选指标",
     "sc.f.status": "状态",
@@ -260,7 +260,7 @@ export default {
     "sc.weights": "Weights",
     "sc.notes": "Notes",
     "sc.note.submissions": "Submitted indicators, and hybrid ones without platform data, take the month's latest approved department submission; without one they are \"not submitted\".",
-    "sc.note.inputs": "Base figures (households, …) are not entered yet: formulas that need them have no data.",
+    "sc.note.inputs": "Base figures (households, …) are the latest the big-data center entered for this month or before; a formula whose figure is not entered has no data.",
 
     "sc.filters": "Filter indicators",
     "sc.f.status": "Status",

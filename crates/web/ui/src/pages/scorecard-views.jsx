@@ -3,11 +3,13 @@
 // in scorecard-communities.jsx), and the acceptance milestones (mid-term check, final acceptance)
 // with their self-assessment reports.
 import { Fragment } from "preact";
-import { useMemo } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { fmtNum, getLang, t } from "../i18n.js";
 import { ErrorBox, useAsync } from "../ui.jsx";
 import { EChart } from "../components/echart.jsx";
+import { Field, FormError, useAction } from "../components/form.jsx";
+import { canAdminRegistry } from "../session.js";
 import { StatusBadge, fmtVal } from "./scorecard.jsx";
 
 const en = () => getLang() === "en";
@@ -233,5 +235,95 @@ export function AcceptancePanel({ star }) {
         })}
       </ul>
     </section>
+  );
+}
+
+/**
+ * The base figures the formulas read (e.g. households for #9): the value that holds for the
+ * month and its source; the big-data center enters a new one.
+ */
+export function BaseFiguresPanel({ me, period, closed, onChanged }) {
+  const q = useAsync(() => api("/scorecard/inputs", { query: { period } }), [period]);
+  const [editing, setEditing] = useState(null);
+  const list = q.data || [];
+  if (!q.error && !list.length) return null;
+  const may = canAdminRegistry(me) && !closed;
+  return (
+    <section class="panel sc-inputs" aria-labelledby="sv-in-h" id="sc-inputs">
+      <div class="panel-head">
+        <h2 id="sv-in-h">{t("sv.in.title")}</h2>
+      </div>
+      <ErrorBox error={q.error} />
+      <ul class="sc-input-list">
+        {list.map((f) => (
+          <li key={f.name} data-input={f.name}>
+            <div class="sc-ms-head">
+              <b>{t("sv.in.name." + f.name) === "sv.in.name." + f.name ? f.name : t("sv.in.name." + f.name)}</b>
+              <span class="muted small">{t("sv.in.used_by", { list: f.indicators.map((n) => "#" + n).join(" ") })}</span>
+            </div>
+            {f.current ? (
+              <p class="sc-input-value">
+                <b data-value>{fmtNum(f.current.value)}</b>{" "}
+                <span class="muted small">
+                  {t("sv.in.since", { period: f.current.period, by: f.current.entered_by })}
+                  {f.current.note ? " · " + f.current.note : ""}
+                </span>
+              </p>
+            ) : (
+              <p class="muted sc-input-value">{t("sv.in.none")}</p>
+            )}
+            {may && editing !== f.name && (
+              <button type="button" id={"sc-input-edit-" + f.name} onClick={() => setEditing(f.name)}>
+                {t("sv.in.enter")}
+              </button>
+            )}
+            {may && editing === f.name && (
+              <InputForm
+                name={f.name}
+                period={period}
+                onCancel={() => setEditing(null)}
+                onDone={() => {
+                  setEditing(null);
+                  q.reload();
+                  onChanged?.();
+                }}
+              />
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function InputForm({ name, period, onCancel, onDone }) {
+  const { busy, error, run } = useAction();
+  const [value, setValue] = useState("");
+  const [note, setNote] = useState("");
+  async function submit(e) {
+    e.preventDefault();
+    const r = await run(() =>
+      api(`/scorecard/inputs/${name}`, { method: "POST", body: { period, value: Number(value), note: note.trim() } })
+    );
+    if (r.ok) onDone();
+  }
+  return (
+    <form class="sc-input-form" onSubmit={submit}>
+      <Field label={t("sv.in.value", { period })} required>
+        <input type="number" min="0" step="any" required value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+      </Field>
+      <Field label={t("sv.in.note")}>
+        <input type="text" maxLength={500} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+      </Field>
+      <FormError error={error} />
+      <div class="sc-ms-links">
+        <button type="submit" class="primary" disabled={busy || value === ""}>
+          {t("sv.in.save")}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t("common.cancel")}
+        </button>
+      </div>
+    </form>
   );
 }

@@ -17,7 +17,7 @@ import { ConfirmDialog, Modal } from "../components/dialog.jsx";
 import { canAdminRegistry, canAdminUsers } from "../session.js";
 import { SubmitDialog, canSubmit } from "./submit.jsx";
 import { useRefs } from "../components/refs.js";
-import { AcceptancePanel, TrendView, UnitTable, VIEWS, ViewTabs } from "./scorecard-views.jsx";
+import { AcceptancePanel, BaseFiguresPanel, TrendView, UnitTable, VIEWS, ViewTabs } from "./scorecard-views.jsx";
 import { CommunitiesView } from "./scorecard-communities.jsx";
 
 const FILTERS = ["period", "star", "status", "how", "group", "mine", "view"];
@@ -265,6 +265,7 @@ export function ScorecardPage({ me, query }) {
             </div>
             <aside class="sc-side">
               <AcceptancePanel star={d.star} />
+              <BaseFiguresPanel me={me} period={d.period} closed={!!d.closed} onChanged={card.reload} />
               <WhatIf d={d} onGo={goTo} />
             </aside>
           </div>
