@@ -26,7 +26,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -35,7 +35,7 @@ use zhicheng_engine::communities::AssessmentInput;
 
 use crate::api::Auth;
 use crate::error::ApiError;
-use crate::tasks::{file_response, id_of};
+use crate::files::{content_type, file_response, id_of};
 use crate::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -109,10 +109,7 @@ async fn upload_evidence(
 ) -> Result<Response, ApiError> {
     let id = id_of(&id, "assessment")?;
     let Query(q) = q?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let content_type = content_type(&headers);
     let e = s
         .engine
         .upload_community_evidence(

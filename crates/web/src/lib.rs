@@ -8,6 +8,7 @@
 mod api;
 mod communities;
 mod error;
+mod files;
 mod ops;
 mod scorecard;
 mod stream;

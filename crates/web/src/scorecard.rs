@@ -75,6 +75,7 @@ use zhicheng_engine::trend::MilestoneKind;
 
 use crate::api::Auth;
 use crate::error::ApiError;
+use crate::files::{content_type, file_response, id_of};
 use crate::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -378,12 +379,6 @@ async fn list_submissions(
     Ok(Json(s.engine.submissions(&a, f).await?).into_response())
 }
 
-/// A numeric id from the path; anything else is no such submission.
-fn id_of(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .map_err(|_| ApiError::from(zhicheng_engine::Error::NotFound(format!("{what} {raw}"))))
-}
-
 async fn submission(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -432,10 +427,7 @@ async fn upload_evidence(
 ) -> Result<Response, ApiError> {
     let id = id_of(&id, "submission")?;
     let Query(q) = q?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let content_type = content_type(&headers);
     let e = s
         .engine
         .upload_evidence(&a, id, q.name.as_deref().unwrap_or(""), content_type, &body)
@@ -451,35 +443,10 @@ async fn download_evidence(
     let id = id_of(&id, "submission")?;
     let eid = id_of(&eid, "evidence")?;
     let f = s.engine.evidence_file(&a, id, eid).await?;
-    let ct = HeaderValue::from_str(&f.record.content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    // RFC 5987: the name percent-encoded as UTF-8, with an ASCII fallback.
-    let encoded: String = f
-        .record
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let disposition = HeaderValue::from_str(&format!(
-        "attachment; filename=\"evidence-{eid}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CONTENT_DISPOSITION, disposition),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-        ],
+    Ok(file_response(
+        eid,
+        &f.record.file_name,
+        &f.record.content_type,
         f.bytes,
-    )
-        .into_response())
+    ))
 }

@@ -31,7 +31,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -40,6 +40,7 @@ use zhicheng_engine::tasks::{ProgressInput, ProgressRef};
 
 use crate::api::Auth;
 use crate::error::ApiError;
+use crate::files::{content_type, file_response, id_of};
 use crate::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -142,12 +143,6 @@ async fn report(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-/// A numeric id from the path; anything else names nothing (404).
-pub(crate) fn id_of(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .map_err(|_| ApiError::from(zhicheng_engine::Error::NotFound(format!("{what} {raw}"))))
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UploadQuery {
@@ -165,10 +160,7 @@ async fn upload_evidence(
 ) -> Result<Response, ApiError> {
     let id = id_of(&id, "progress report")?;
     let Query(q) = q?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let content_type = content_type(&headers);
     let r = ProgressRef {
         pack: q.pack.as_deref(),
         task: &task,
@@ -202,42 +194,4 @@ async fn download_evidence(
         &f.record.content_type,
         f.bytes,
     ))
-}
-
-/// A stored file as a download: its type, `nosniff`, and the name in `Content-Disposition`
-/// (RFC 5987: percent-encoded UTF-8, with an ASCII fallback `evidence-{eid}`).
-pub(crate) fn file_response(
-    eid: i64,
-    file_name: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
-) -> Response {
-    let ct = HeaderValue::from_str(content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let disposition = HeaderValue::from_str(&format!(
-        "attachment; filename=\"evidence-{eid}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or(HeaderValue::from_static("attachment"));
-    (
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CONTENT_DISPOSITION, disposition),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }

@@ -17,25 +17,9 @@ import { Field, FormError, Select, errMsg, useAction } from "../components/form.
 import { Modal } from "../components/dialog.jsx";
 import { useRefs } from "../components/refs.js";
 import { canAdminRegistry } from "../session.js";
-import { MAX_EVIDENCE } from "./submit.jsx";
+import { ACCEPT, MAX_EVIDENCE, typeOf } from "./submit.jsx";
 
 const KEYS = ["pack", "period", "flag", "mine", "all"];
-// Evidence types the server accepts, by file extension (when the browser gives no type).
-const EVIDENCE_TYPES = {
-  pdf: "application/pdf",
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-};
-const ACCEPT = ".pdf,.png,.jpg,.jpeg,.xlsx,.docx," + [...new Set(Object.values(EVIDENCE_TYPES))].join(",");
-
-function typeOf(f) {
-  const ext = (f.name.split(".").pop() || "").toLowerCase();
-  return f.type || EVIDENCE_TYPES[ext] || "application/octet-stream";
-}
-
 function fileSize(n) {
   if (n >= 1024 * 1024) return (n / 1024 / 1024).toFixed(1) + " MiB";
   if (n >= 1024) return Math.round(n / 1024) + " KiB";
