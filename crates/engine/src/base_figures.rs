@@ -23,6 +23,9 @@ use crate::error::invalid;
 use crate::submissions::{current_period, valid_period};
 use crate::{Engine, Error, Result};
 
+/// Largest base figure (a count of households, people… of one county).
+pub const MAX_VALUE: f64 = 1e12;
+
 /// Longest note (the figure's source), in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
 
@@ -133,8 +136,11 @@ impl Engine {
         if period > current_period().as_str() {
             return Err(invalid("period", format!("{period} has not begun")));
         }
-        if !input.value.is_finite() || input.value < 0.0 {
-            return Err(invalid("value", "a number ≥ 0 (基础数据不能为负)"));
+        if !input.value.is_finite() || !(0.0..=MAX_VALUE).contains(&input.value) {
+            return Err(invalid(
+                "value",
+                format!("a number from 0 to {MAX_VALUE:e} (基础数据须为 0 至 10¹² 之间的数)"),
+            ));
         }
         let note = input.note.trim();
         if note.chars().count() > MAX_NOTE_CHARS {

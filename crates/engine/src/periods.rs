@@ -169,7 +169,7 @@ impl Engine {
             .collect::<Vec<_>>();
         let mut by_star = BTreeMap::new();
         for mut card in cards {
-            self.attach_trend(&mut card).await?;
+            self.attach_trend_with(&mut card, true).await?;
             by_star.insert(card.star.to_string(), card);
         }
         let cards = by_star;

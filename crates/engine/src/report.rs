@@ -374,6 +374,11 @@ fn summary(card: &Json) -> Vec<(&'static str, String)> {
                     s(&scope["name"]),
                     s(&scope["date"]),
                     match s(&scope["state"]) {
+                        // A closed month's report must not change from day to day: no
+                        // countdown, no "past" once the date goes by.
+                        _ if card["closed"].is_object() => {
+                            format!("按 {} 已关账数据自评", s(&scope["assessed_period"]))
+                        }
                         "upcoming" => format!(
                             "尚有 {} 天；按 {} 数据自评",
                             scope["days_left"].as_i64().unwrap_or(0),

@@ -77,6 +77,8 @@ pub(crate) struct State {
     /// Trend points read from closed snapshots, by (month, star); cleared when a month is
     /// closed or reopened (see [`crate::trend`]).
     pub(crate) trend: Mutex<TrendCache>,
+    /// Bumped by every close and reopen: points read under an older generation are not cached.
+    pub(crate) trend_generation: AtomicU64,
 }
 
 struct Cached {
@@ -111,6 +113,7 @@ impl State {
             cache: tokio::sync::Mutex::new(None),
             county: Mutex::new(None),
             trend: Mutex::new(HashMap::new()),
+            trend_generation: AtomicU64::new(0),
         }
     }
 }

@@ -59,6 +59,14 @@ const HEADER_SEARCH_ROWS: usize = 10;
 /// Columns beyond this are not read (the template has eight).
 const MAX_COLUMNS: u32 = 256;
 
+/// Longest text of one cell, in bytes (Excel's 32,767 characters, at most 4 bytes each).
+const MAX_CELL_TEXT_BYTES: usize = 32_767 * 4;
+
+/// Most text the reader keeps from one sheet: shared strings are stored once in the file but
+/// copied for every cell that refers to them, so a small file could otherwise ask for
+/// gigabytes.
+const MAX_SHEET_TEXT_BYTES: usize = 16 * 1024 * 1024;
+
 /// The metrics' `target` label of this import.
 const TARGET: &str = "submissions";
 
@@ -452,12 +460,43 @@ fn read_table(bytes: &[u8], limits: &Limits) -> std::result::Result<Table, FileR
     // costs nothing, and reading stops once there are more rows than any file may have.
     let most_rows = limits.rows + HEADER_SEARCH_ROWS + 1;
     let mut grid: BTreeMap<u32, Vec<(u32, Cell)>> = BTreeMap::new();
+    let mut seen: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
+    let mut text_bytes = 0usize;
     {
         let mut cells = wb.worksheet_cells_reader(&sheet).map_err(unreadable)?;
         while let Some(c) = cells.next_cell().map_err(unreadable)? {
             let (r, col) = c.get_position();
             if col >= MAX_COLUMNS {
                 continue;
+            }
+            let len = match c.get_value() {
+                DataRef::String(t) | DataRef::DateTimeIso(t) | DataRef::DurationIso(t) => t.len(),
+                DataRef::SharedString(t) => t.len(),
+                _ => 0,
+            };
+            text_bytes += len;
+            if len > MAX_CELL_TEXT_BYTES || text_bytes > MAX_SHEET_TEXT_BYTES {
+                return Err(FileRefusal::new(
+                    "too_large",
+                    Error::TooLarge(format!(
+                        "the sheet holds more text than an indicator report can ({} MiB at most, \
+                         32,767 characters a cell) (表格文字内容过多)",
+                        MAX_SHEET_TEXT_BYTES >> 20
+                    )),
+                ));
+            }
+            if !seen.insert((r, col)) {
+                return Err(FileRefusal::new(
+                    "unreadable",
+                    invalid(
+                        "file",
+                        format!(
+                            "sheet {sheet:?} lists row {} column {} twice (工作表数据重复，文件已损坏)",
+                            r + 1,
+                            col + 1
+                        ),
+                    ),
+                ));
             }
             let Some(cell) = Cell::from_data(c.get_value().clone()) else {
                 continue;
@@ -1090,6 +1129,37 @@ mod tests {
     fn refused(bytes: &[u8], limits: &Limits) -> (&'static str, Error) {
         let r = read_table(bytes, limits).expect_err("refused");
         (r.reason, r.error)
+    }
+
+    #[test]
+    fn one_shared_string_in_many_cells_cannot_ask_for_gigabytes() {
+        // A 90 kB text (30,000 characters, under Excel's 32,767) stored once in the shared
+        // strings, referred to by 200 cells: the file is small, but copying it per cell would
+        // keep 18 MB.
+        let long = "甲".repeat(30_000);
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "indicator").unwrap();
+        ws.write_string(0, 1, "value").unwrap();
+        ws.write_string(0, 3, "period").unwrap();
+        for r in 1..=200u32 {
+            ws.write_string(r, 2, &long).unwrap();
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        assert!(bytes.len() < 200_000, "{} bytes", bytes.len());
+        let (reason, e) = refused(&bytes, &LIMITS);
+        assert_eq!(reason, "too_large");
+        assert!(matches!(e, Error::TooLarge(_)), "{e:?}");
+        // One such cell alone is fine.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "indicator").unwrap();
+        ws.write_string(0, 1, "value").unwrap();
+        ws.write_string(0, 3, "period").unwrap();
+        ws.write_string(1, 2, &long).unwrap();
+        if let Err(e) = read(&wb.save_to_buffer().unwrap()) {
+            panic!("{} {:?}", e.reason, e.error);
+        }
     }
 
     #[test]

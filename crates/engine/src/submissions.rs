@@ -515,6 +515,7 @@ impl Engine {
                 s.status
             )));
         }
+        self.refuse_closed_period(&s.period).await?;
         let sha = self.store_evidence_bytes(bytes).await?;
         let mut rec = IndicatorEvidence {
             id: 0,

@@ -20,9 +20,10 @@
 //!   sees only its own tasks; `all` is for admins, operators and viewers.
 //! - **Reminders**: per lead unit, the tasks flagged `not_reported` or `overdue` — what a
 //!   notification would carry (sending it is not done here).
-//! - **Contact phones** are personal data: masked (`138****5678`) unless the reader is an admin
-//!   or operator or belongs to the department the report was made for. Every read that reveals
-//!   a phone is audited (`task.contact.read`).
+//! - **Contact phones and the responsible person's name** are personal data: masked
+//!   (`138****5678`, `王*`) unless the reader is an admin or operator or belongs to the
+//!   department the report was made for. Every read that reveals them is audited
+//!   (`task.contact.read`).
 //! - **Evidence**: files (PDF, PNG, JPEG, XLSX, DOCX, at most 20 MiB; checked and stored as
 //!   [`crate::evidence`] describes) attached to a report at any time by whoever may report the
 //!   task: admins and operators, or a department user on a report made for its own department.
@@ -34,7 +35,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use zhicheng_model::identifier::mask::mask_mobile;
+use zhicheng_model::identifier::mask::{mask_mobile, mask_name};
 use zhicheng_model::time_util::now_ms;
 use zhicheng_model::{Actor, Role};
 use zhicheng_scorecard::{Task, TaskPack, UnitRef};
@@ -147,7 +148,8 @@ pub struct ProgressInput {
     pub department: Option<String>,
 }
 
-/// A report as the API shows it; `contact` is masked unless the reader may see it.
+/// A report as the API shows it; `contact` and `person` are masked unless the reader may see
+/// them (`contact_masked`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ProgressView {
     #[serde(flatten)]
@@ -525,11 +527,12 @@ impl Engine {
             .map(|mut p| {
                 let show = may_see_contact(actor, &p);
                 if show {
-                    if !p.contact.is_empty() {
+                    if !p.contact.is_empty() || !p.person.is_empty() {
                         revealed.push(p.id);
                     }
                 } else {
                     p.contact = mask_mobile(&p.contact);
+                    p.person = mask_name(&p.person);
                 }
                 ProgressView {
                     evidence: evidence.remove(&p.id).unwrap_or_default(),

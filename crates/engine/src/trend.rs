@@ -7,7 +7,8 @@
 //!   month would be measured against today's registry, which is not what it was. Closing `P`
 //!   keeps its trend in the snapshot, so a closed month's report never changes when an earlier
 //!   month is reopened later. The points read from snapshots are cached per (month, star) and
-//!   dropped whenever a month is closed or reopened.
+//!   dropped whenever a month is closed or reopened (a read that overlapped a close or reopen is
+//!   not cached); closing reads them from the store, never from the cache.
 //! - **Quarters** (`YYYY-Qn`): a quarter's scorecard is the one of its last month that has
 //!   begun (the snapshot when that month is closed), with the trend cut to the quarter's
 //!   months. Quarters are not closed on their own: closing their months closes them.
@@ -19,6 +20,7 @@
 //!   evidence of every submitted value.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -261,32 +263,44 @@ pub(crate) fn point_of(card: &Scorecard) -> TrendPoint {
 
 impl Engine {
     /// Sets `card.trend`: the closed months among the eleven before its month, then the card.
-    pub(crate) async fn attach_trend(&self, card: &mut Scorecard) -> Result<()> {
-        let mut trend = (*self.closed_points(&card.period, card.star).await?).clone();
+    /// `fresh` reads the store whatever the cache holds (for a snapshot, which is permanent).
+    pub(crate) async fn attach_trend_with(&self, card: &mut Scorecard, fresh: bool) -> Result<()> {
+        let mut trend = (*self.closed_points(&card.period, card.star, fresh).await?).clone();
         trend.push(point_of(card));
         card.trend = trend;
         Ok(())
     }
 
+    /// [`Engine::attach_trend_with`] from the cache when it has the points.
+    pub(crate) async fn attach_trend(&self, card: &mut Scorecard) -> Result<()> {
+        self.attach_trend_with(card, false).await
+    }
+
     /// Drops the cached trend points (a month was closed or reopened).
     pub(crate) fn trend_changed(&self) {
-        if let Ok(mut c) = self.inner.scorecard.trend.lock() {
+        let st = &self.inner.scorecard;
+        st.trend_generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut c) = st.trend.lock() {
             c.clear();
         }
     }
 
     /// The closed months among the eleven before `period`, at `star`, oldest first.
-    async fn closed_points(&self, period: &str, star: u8) -> Result<Arc<Vec<TrendPoint>>> {
+    async fn closed_points(
+        &self,
+        period: &str,
+        star: u8,
+        fresh: bool,
+    ) -> Result<Arc<Vec<TrendPoint>>> {
         let key = (period.to_string(), star);
-        if let Some(p) = self
-            .inner
-            .scorecard
-            .trend
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&key).cloned())
-        {
-            return Ok(p);
+        let st = &self.inner.scorecard;
+        // Read before the store: a close or reopen meanwhile bumps it, and what was read is
+        // then not cached.
+        let generation = st.trend_generation.load(Ordering::SeqCst);
+        if !fresh {
+            if let Some(p) = st.trend.lock().ok().and_then(|c| c.get(&key).cloned()) {
+                return Ok(p);
+            }
         }
         let first = month_add(period, -(TREND_MONTHS - 1));
         let rows = self
@@ -322,8 +336,10 @@ impl Engine {
         }
         out.sort_by(|a, b| a.period.cmp(&b.period));
         let out = Arc::new(out);
-        if let Ok(mut c) = self.inner.scorecard.trend.lock() {
-            c.insert(key, out.clone());
+        if let Ok(mut c) = st.trend.lock() {
+            if st.trend_generation.load(Ordering::SeqCst) == generation {
+                c.insert(key, out.clone());
+            }
         }
         Ok(out)
     }

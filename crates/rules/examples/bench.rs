@@ -196,7 +196,7 @@ fn main() {
         }
         // A few entities go quiet (offline alarms) and a few drift (threshold alarms).
         let e = rng.below(entities.len());
-        if e % 97 == 0 && (ts / 1_200_000) % 2 == 1 {
+        if e.is_multiple_of(97) && (ts / 1_200_000) % 2 == 1 {
             continue;
         }
         let m = rng.below(METRICS.len());

@@ -670,7 +670,7 @@ impl Evaluator {
             // The window ends at the clock, as it does for `tick`: a case from before it
             // cannot reopen a cluster that time has already cleared.
             let now = self.clock_ms;
-            if ev.ts_ms < now - within {
+            if ev.ts_ms < now.saturating_sub(within) {
                 self.stats.stale_cases += 1;
                 continue;
             }
@@ -678,7 +678,7 @@ impl Evaluator {
             state.last_ts = Some(state.last_ts.unwrap_or(ev.ts_ms).max(ev.ts_ms));
             let at = state.events.partition_point(|&t| t <= ev.ts_ms);
             state.events.insert(at, ev.ts_ms);
-            prune_events(&mut state.events, now - within);
+            prune_events(&mut state.events, now.saturating_sub(within));
             let n = state.events.len() as u64;
             let oldest = state.events.front().copied().unwrap_or(ev.ts_ms);
             let step = match &mut state.phase {
@@ -729,8 +729,8 @@ impl Evaluator {
             let mut raised: Vec<(&str, OpenAlarm)> = Vec::new();
             for (entity, state) in &mut slot.states {
                 let Some(last) = state.last_ts else { continue };
-                if state.phase == Phase::Idle && now_ms - last >= after {
-                    let silence = (now_ms - last) as f64 / 1000.0;
+                if state.phase == Phase::Idle && now_ms.saturating_sub(last) >= after {
+                    let silence = now_ms.saturating_sub(last) as f64 / 1000.0;
                     let open = OpenAlarm {
                         since_ms: last,
                         raised_ms: now_ms,
@@ -762,7 +762,7 @@ impl Evaluator {
             let (within, at_least) = (ms(c.within_seconds), u64::from(c.at_least));
             let mut cleared: Vec<(Box<str>, OpenAlarm)> = Vec::new();
             slot.states.retain(|grid, state| {
-                prune_events(&mut state.events, now_ms - within);
+                prune_events(&mut state.events, now_ms.saturating_sub(within));
                 let n = state.events.len() as u64;
                 if let Phase::Active(o) = state.phase {
                     if n < at_least {
@@ -875,7 +875,7 @@ fn evaluate(
         }
         state.last_ts = Some(r.ts_ms);
         if let Phase::Active(open) = state.phase {
-            if clock_ms - r.ts_ms < ms(o.after_seconds) {
+            if clock_ms.saturating_sub(r.ts_ms) < ms(o.after_seconds) {
                 state.phase = Phase::Idle;
                 let gap = (r.ts_ms - open.since_ms) as f64 / 1000.0;
                 let open = OpenAlarm {
@@ -994,7 +994,10 @@ fn rate_verdict(
     // Buckets of 1/256 of the window, each with its min and max: bounded memory whatever the
     // reading rate, and no extreme lost to thinning.
     let width = (window / 256).max(1);
-    while buckets.front().is_some_and(|b| b.0 < ts - window) {
+    while buckets
+        .front()
+        .is_some_and(|b| b.0 < ts.saturating_sub(window))
+    {
         buckets.pop_front();
     }
     let reference = buckets

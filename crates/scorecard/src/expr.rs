@@ -303,7 +303,11 @@ impl Expr {
                 if d == 0.0 {
                     return Err("denominator is 0".into());
                 }
-                Ok(n / d)
+                let r = n / d;
+                if !r.is_finite() {
+                    return Err(format!("{n} / {d} is not a finite number"));
+                }
+                Ok(r)
             }
             Expr::Percent(e) => Ok(100.0 * e.eval_in(facts, calls)?),
             Expr::Weighted(terms) => {

@@ -95,6 +95,13 @@ fn household_meters_9_weighted_a_third_each() {
     // Zero households: no data, never a division by zero.
     h.set_input("households", 0.0);
     assert_eq!(no_data(&formula(9), &h), "denominator is 0");
+    // A denominator so small the ratio overflows: no data, never an infinite "met".
+    h.set_input("households", 1e-310);
+    assert!(
+        no_data(&formula(9), &h).contains("not a finite number"),
+        "{}",
+        no_data(&formula(9), &h)
+    );
 }
 
 #[test]

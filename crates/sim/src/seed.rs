@@ -474,7 +474,7 @@ fn build_entities(sites: &Sites, regions: &[Region]) -> Result<Vec<Entity>, Seed
                 road.from[0] + t * (road.to[0] - road.from[0]),
                 road.from[1] + t * (road.to[1] - road.from[1]),
             ];
-            let old = lamp % UNCONTROLLED_EVERY == 0;
+            let old = lamp.is_multiple_of(UNCONTROLLED_EVERY);
             let attributes = if old {
                 json!({"lamp_type": "高压钠灯", "controllable": false, "rated_power_w": 250.0,
                        "lantern_height_m": road.lantern_height_m, "road": road.road})

@@ -232,6 +232,12 @@ async fn key_task_progress(backend: Backend) {
     let latest = &row(&b, "key-11")["latest"];
     assert_eq!(latest["contact_masked"], true, "{latest}");
     assert_eq!(latest["contact"], "139****1111");
+    // …and the responsible person's name too (surname only).
+    let person = latest["person"].as_str().unwrap();
+    assert!(
+        person.ends_with('*') && person.chars().count() >= 2,
+        "{latest}"
+    );
 
     // History: masked for another department's reports, plain for one's own.
     let (st, h) = call("GET", &progress("key-11"), &pol, None).await;
@@ -243,6 +249,7 @@ async fn key_task_progress(backend: Backend) {
         assert_eq!(r["contact_masked"], !own, "{r}");
         let want = if own { "13900001111" } else { "138****5678" };
         assert_eq!(r["contact"], want, "{r}");
+        assert_eq!(r["person"].as_str().unwrap().contains('*'), !own, "{r}");
     }
     let (st, h) = call("GET", &progress("key-11"), &bd, None).await;
     assert_eq!(st, 200);

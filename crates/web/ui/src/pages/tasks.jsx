@@ -468,7 +468,7 @@ function ReportDialog({ task, pack, me, period, refs, onClose, onDone }) {
   const [v, setV] = useState({
     percent: String(task.percent || 0),
     narrative: "",
-    person: (mine && l?.person) || "",
+    person: (mine && !l?.contact_masked && l?.person) || "",
     contact: (mine && !l?.contact_masked && l?.contact) || "",
     department: "",
   });
