@@ -115,6 +115,8 @@ impl Engine {
         name: &str,
         input: BaseFigureInput,
     ) -> Result<BaseFigure> {
+        // Held until stored: a month cannot be closed between the check and the write.
+        let _months = self.inner.scorecard.month_writes.read().await;
         if !actor.can_admin_registry() {
             return Err(Error::Forbidden(
                 "only the big-data center (operator) or an admin enters base figures".into(),

@@ -381,6 +381,8 @@ impl Engine {
         input: AssessmentInput,
         now: i64,
     ) -> Result<AssessmentView> {
+        // Held until stored: a month cannot be closed between the check and the write.
+        let _months = self.inner.scorecard.month_writes.read().await;
         self.check_may_assess(actor)?;
         let region = self.community(code).await?;
         let period = check_month(Some(&input.period), now)?;
@@ -471,6 +473,8 @@ impl Engine {
         content_type: &str,
         bytes: &[u8],
     ) -> Result<CommunityEvidence> {
+        // Held until stored: a month cannot be closed between the check and the write.
+        let _months = self.inner.scorecard.month_writes.read().await;
         self.check_may_assess(actor)?;
         let a = self.assessment_of(code, id).await?;
         self.refuse_closed_period(&a.period).await?;

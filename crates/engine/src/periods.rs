@@ -137,6 +137,8 @@ impl Engine {
     /// Closes `period`, keeping the scorecard as computed now (every star level) as its
     /// snapshot. Admins and operators; a closed period is 409.
     pub async fn close_period(&self, actor: &Actor, period: &str, star: u8) -> Result<PeriodView> {
+        // Closing waits for writes into months in flight, and they wait for it.
+        let _months = self.inner.scorecard.month_writes.write().await;
         if !actor.can_admin_registry() {
             return Err(Error::Forbidden(
                 "only the big-data center (operator) or an admin closes a period".into(),
@@ -220,6 +222,8 @@ impl Engine {
         period: &str,
         reason: &str,
     ) -> Result<PeriodView> {
+        // Closing waits for writes into months in flight, and they wait for it.
+        let _months = self.inner.scorecard.month_writes.write().await;
         if actor.role != Role::Admin {
             return Err(Error::Forbidden("only an admin reopens a period".into()));
         }

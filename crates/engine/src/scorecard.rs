@@ -79,6 +79,10 @@ pub(crate) struct State {
     pub(crate) trend: Mutex<TrendCache>,
     /// Bumped by every close and reopen: points read under an older generation are not cached.
     pub(crate) trend_generation: AtomicU64,
+    /// Writes into a month (submissions, reviews, evidence, base figures, community
+    /// assessments, imports) hold it shared from their closed-month check to their insert;
+    /// closing and reopening hold it exclusively, so no write lands in a month just closed.
+    pub(crate) month_writes: tokio::sync::RwLock<()>,
 }
 
 struct Cached {
@@ -114,6 +118,7 @@ impl State {
             county: Mutex::new(None),
             trend: Mutex::new(HashMap::new()),
             trend_generation: AtomicU64::new(0),
+            month_writes: tokio::sync::RwLock::new(()),
         }
     }
 }

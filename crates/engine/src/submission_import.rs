@@ -956,6 +956,8 @@ impl Engine {
         bytes: &[u8],
         dry_run: bool,
     ) -> Result<ImportReport> {
+        // Held until stored: a month cannot be closed between the check and the write.
+        let _months = self.inner.scorecard.month_writes.read().await;
         if actor.role == Role::Viewer {
             return Err(Error::Forbidden("viewers do not submit values".into()));
         }

@@ -218,6 +218,8 @@ impl Engine {
         actor: &Actor,
         input: SubmissionInput,
     ) -> Result<SubmissionView> {
+        // Held until stored: a month cannot be closed between the check and the write.
+        let _months = self.inner.scorecard.month_writes.read().await;
         let rec = self
             .check_submission(actor, input, now_ms())
             .await?
@@ -447,6 +449,8 @@ impl Engine {
         decision: Decision,
         comment: Option<String>,
     ) -> Result<SubmissionView> {
+        // Held until stored: a month cannot be closed between the check and the write.
+        let _months = self.inner.scorecard.month_writes.read().await;
         need_reviewer(actor)?;
         let comment = comment
             .map(|c| c.trim().to_string())
@@ -504,6 +508,8 @@ impl Engine {
         content_type: &str,
         bytes: &[u8],
     ) -> Result<EvidenceView> {
+        // Held until stored: a month cannot be closed between the check and the write.
+        let _months = self.inner.scorecard.month_writes.read().await;
         let s = self.visible_submission(actor, id).await?;
         if actor.role == Role::Viewer {
             return Err(Error::Forbidden("viewers do not upload evidence".into()));
