@@ -148,14 +148,7 @@ async fn scorecard(
         .engine
         .scorecard_doc_any(&a, q.period.as_deref(), q.star())
         .await?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        doc.json,
-    )
-        .into_response())
+    Ok(json_text(doc.json))
 }
 
 async fn report(
@@ -197,6 +190,18 @@ async fn enter_base_figure(
     Ok((StatusCode::CREATED, Json(f)).into_response())
 }
 
+/// A scorecard's JSON text as served (for a closed month: the snapshot's bytes).
+fn json_text(text: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
 fn milestone(kind: &str) -> Result<MilestoneKind, ApiError> {
     MilestoneKind::parse(kind).ok_or_else(|| {
         ApiError::from(zhicheng_engine::Error::NotFound(format!(
@@ -224,14 +229,7 @@ async fn acceptance_card(
     let Query(q) = q?;
     let star = q.star.unwrap_or(zhicheng_engine::scorecard::DEFAULT_STAR);
     let doc = s.engine.acceptance_doc(&a, milestone(&kind)?, star).await?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        doc.json,
-    )
-        .into_response())
+    Ok(json_text(doc.json))
 }
 
 async fn acceptance_report(

@@ -892,22 +892,26 @@ print(json.dumps({
     Some(serde_json::from_slice(&out).expect("openpyxl output"))
 }
 
-async fn closed_periods_and_reports(backend: Backend) {
-    let Some((dir, _db, srv, admin)) = boot(backend).await else {
-        return;
-    };
-    let base = &srv.base;
-    let api = format!("{base}/api/v1");
+/// Street lamp `i` of the lamp county: urban-mgmt's, in 南麻街道.
+fn lamp(i: u32, controllable: bool) -> Value {
+    json!({"id": format!("sl-{i:02}"), "kind": "streetlight", "name": format!("路灯{i}"),
+           "department": "urban-mgmt", "region": "370323001",
+           "geometry": point(118.1, 36.1), "attributes": {"controllable": controllable}})
+}
+
+/// The county of the period tests: the county and one street, urban-mgmt and education, and
+/// ten lamps of which nine are controllable (#3 at 90 %).
+async fn seed_lamp_county(api: &str, admin: &str) {
     post(
-        &api,
-        &admin,
+        api,
+        admin,
         "regions",
         json!({"code": "370323", "name": "沂源县", "geometry": square(118.0, 36.0, 0.2)}),
     )
     .await;
     post(
-        &api,
-        &admin,
+        api,
+        admin,
         "regions",
         json!({"code": "370323001", "name": "南麻街道"}),
     )
@@ -916,24 +920,28 @@ async fn closed_periods_and_reports(backend: Backend) {
         ("urban-mgmt", "县综合行政执法局"),
         ("education", "县教育和体育局"),
     ] {
-        post(&api, &admin, "departments", json!({"id": id, "name": name})).await;
+        post(api, admin, "departments", json!({"id": id, "name": name})).await;
     }
     post(
-        &api,
-        &admin,
+        api,
+        admin,
         "kinds",
         json!({"id": "streetlight", "name": "路灯",
                "attributes": [{"name": "controllable", "type": "boolean"}]}),
     )
     .await;
-    let lamp = |i: u32, controllable: bool| {
-        json!({"id": format!("sl-{i:02}"), "kind": "streetlight", "name": format!("路灯{i}"),
-               "department": "urban-mgmt", "region": "370323001",
-               "geometry": point(118.1, 36.1), "attributes": {"controllable": controllable}})
-    };
     for i in 1..=10 {
-        post(&api, &admin, "entities", lamp(i, i <= 9)).await;
+        post(api, admin, "entities", lamp(i, i <= 9)).await;
     }
+}
+
+async fn closed_periods_and_reports(backend: Backend) {
+    let Some((dir, _db, srv, admin)) = boot(backend).await else {
+        return;
+    };
+    let base = &srv.base;
+    let api = format!("{base}/api/v1");
+    seed_lamp_county(&api, &admin).await;
     for (user, role, dep) in [
         ("urb1", "department", Some("urban-mgmt")),
         ("edu1", "department", Some("education")),
@@ -1263,42 +1271,7 @@ async fn trend_quarters_and_acceptance(backend: Backend) {
     let base = &srv.base;
     let admin = login(base, "admin", ADMIN_PASSWORD).await;
     let api = format!("{base}/api/v1");
-    post(
-        &api,
-        &admin,
-        "regions",
-        json!({"code": "370323", "name": "沂源县", "geometry": square(118.0, 36.0, 0.2)}),
-    )
-    .await;
-    post(
-        &api,
-        &admin,
-        "regions",
-        json!({"code": "370323001", "name": "南麻街道"}),
-    )
-    .await;
-    for (id, name) in [
-        ("urban-mgmt", "县综合行政执法局"),
-        ("education", "县教育和体育局"),
-    ] {
-        post(&api, &admin, "departments", json!({"id": id, "name": name})).await;
-    }
-    post(
-        &api,
-        &admin,
-        "kinds",
-        json!({"id": "streetlight", "name": "路灯",
-               "attributes": [{"name": "controllable", "type": "boolean"}]}),
-    )
-    .await;
-    let lamp = |i: u32, controllable: bool| {
-        json!({"id": format!("sl-{i:02}"), "kind": "streetlight", "name": format!("路灯{i}"),
-               "department": "urban-mgmt", "region": "370323001", "geometry": point(118.1, 36.1),
-               "attributes": {"controllable": controllable}})
-    };
-    for i in 1..=10 {
-        post(&api, &admin, "entities", lamp(i, i <= 9)).await;
-    }
+    seed_lamp_county(&api, &admin).await;
     post(
         &api,
         &admin,
