@@ -107,7 +107,11 @@ impl Engine {
 }
 
 /// Drains the bus until it is closed and empty.
-pub(crate) async fn writer(engine: Engine, mut rx: mpsc::Receiver<Job>) {
+pub(crate) async fn writer(
+    engine: Engine,
+    mut rx: mpsc::Receiver<Job>,
+    rules: mpsc::Sender<crate::alarms::Batch>,
+) {
     let max_points = engine.inner.cfg.batch_max_points.max(1);
     let max_wait = engine.inner.cfg.batch_max_wait;
     while let Some(first) = rx.recv().await {
@@ -133,12 +137,17 @@ pub(crate) async fn writer(engine: Engine, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        write_jobs(&engine, jobs, n).await;
+        write_jobs(&engine, jobs, n, &rules).await;
     }
     tracing::info!("history writer stopped: bus closed and drained");
 }
 
-async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
+async fn write_jobs(
+    engine: &Engine,
+    jobs: Vec<Job>,
+    n: usize,
+    rules: &mpsc::Sender<crate::alarms::Batch>,
+) {
     let inner = &engine.inner;
     let result = async {
         // Resolve the series that are new to this process.
@@ -195,6 +204,7 @@ async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
     .await;
     match result {
         Ok(points) => {
+            let received = jobs.iter().map(|j| j.received).min();
             let mut per_source: HashMap<Source, usize> = HashMap::new();
             for j in jobs {
                 *per_source.entry(j.source).or_default() += j.points.len();
@@ -205,6 +215,16 @@ async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
                 inner.metrics.stored(s, c);
             }
             publish(engine, &points);
+            // The rules see every committed point; when they fall behind, the writer waits.
+            if inner.alarms.any.load(std::sync::atomic::Ordering::Relaxed) {
+                let batch = crate::alarms::Batch {
+                    points: Arc::new(points),
+                    received: received.unwrap_or_else(Instant::now),
+                };
+                if rules.send(batch).await.is_err() {
+                    tracing::error!("the rules task stopped; readings are not evaluated");
+                }
+            }
         }
         Err(e) => {
             tracing::error!(error = %e, points = n, "history write failed; senders get an error and may retry");

@@ -19,6 +19,8 @@
 //! - [`tasks`]: monthly progress of the key tasks, the board with its flags, reminders.
 //! - [`communities`]: communities' self-assessments and the 80 % rule behind indicator #44.
 //! - [`trend`]: the trend against previous months, quarters, the acceptance milestones.
+//! - [`alarms`]: the early-warning rules evaluated in the ingest stream, their alarms and what
+//!   people do with them.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
 //!
@@ -31,6 +33,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod alarms;
 pub mod auth;
 pub mod base_figures;
 pub mod bus;
@@ -90,6 +93,8 @@ pub struct EngineConfig {
     pub task_pack: tasks::TaskPackKey,
     /// The mid-term check and final acceptance dates (see [`trend`]).
     pub acceptance: trend::AcceptanceDates,
+    /// The rules task (see [`alarms`]).
+    pub rules: alarms::RulesConfig,
 }
 
 impl Default for EngineConfig {
@@ -107,6 +112,7 @@ impl Default for EngineConfig {
             evidence_dir: None,
             task_pack: tasks::TaskPackKey::default(),
             acceptance: trend::AcceptanceDates::default(),
+            rules: alarms::RulesConfig::default(),
         }
     }
 }
@@ -127,6 +133,7 @@ pub(crate) struct Inner {
     pub(crate) metrics: metrics::Metrics,
     pub(crate) rate: overview::Rate,
     pub(crate) scorecard: scorecard::State,
+    pub(crate) alarms: alarms::State,
     pub(crate) tasks: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     pub(crate) stop: tokio::sync::watch::Sender<bool>,
 }
@@ -138,6 +145,8 @@ impl Engine {
         let index = registry::Index::load(store.as_ref()).await?;
         let live = live::Live::load(store.as_ref()).await?;
         let tokens = auth::TokenCache::load(store.as_ref()).await?;
+        let (alarms, initial) = alarms::load(store.as_ref(), &cfg.rules, &live, &index).await?;
+        let (rules_tx, rules_rx) = tokio::sync::mpsc::channel(cfg.rules.queue.max(1));
         let metrics = metrics::Metrics::new();
         let (bus, rx) = bus::Bus::new(cfg.bus_capacity);
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
@@ -152,13 +161,25 @@ impl Engine {
                 metrics,
                 rate: overview::Rate::new(),
                 scorecard: scorecard::State::new(),
+                alarms,
                 tasks: tokio::sync::Mutex::new(Vec::new()),
                 stop,
             }),
         };
-        let writer = tokio::spawn(bus::writer(engine.clone(), rx));
+        {
+            // What the restore and the replay changed, before anything new is evaluated.
+            let ev = engine.inner.alarms.evaluator.lock().await;
+            engine.write_transitions(initial, &ev).await;
+        }
+        let writer = tokio::spawn(bus::writer(engine.clone(), rx, rules_tx));
+        let rules = tokio::spawn(alarms::run(engine.clone(), rules_rx));
         let maint = tokio::spawn(maintenance::run(engine.clone(), stop_rx));
-        engine.inner.tasks.lock().await.extend([writer, maint]);
+        engine
+            .inner
+            .tasks
+            .lock()
+            .await
+            .extend([writer, rules, maint]);
         Ok(engine)
     }
 

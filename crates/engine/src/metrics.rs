@@ -32,6 +32,11 @@ pub struct Metrics {
     import_files_rejected: Family<Labels, Counter>,
     import_rows_refused: Family<Labels, Counter>,
     import_rows_stored: Family<Labels, Counter>,
+    rules_readings: Counter,
+    alarm_changes: Family<Labels, Counter>,
+    alarm_write_failures: Counter,
+    alarm_seconds: Histogram,
+    rule_state_bytes: Gauge<i64, std::sync::atomic::AtomicI64>,
 }
 
 impl Default for Metrics {
@@ -61,6 +66,11 @@ impl Metrics {
             import_files_rejected: Family::default(),
             import_rows_refused: Family::default(),
             import_rows_stored: Family::default(),
+            rules_readings: Counter::default(),
+            alarm_changes: Family::default(),
+            alarm_write_failures: Counter::default(),
+            alarm_seconds: Histogram::new(exponential_buckets(0.0001, 3.0, 12)),
+            rule_state_bytes: Gauge::default(),
         };
         r.register(
             "readings_received",
@@ -137,6 +147,31 @@ impl Metrics {
             "Rows stored by imports, per target",
             m.import_rows_stored.clone(),
         );
+        r.register(
+            "rules_readings",
+            "Readings evaluated by the rules",
+            m.rules_readings.clone(),
+        );
+        r.register(
+            "alarm_changes",
+            "Alarm changes written, per change and severity",
+            m.alarm_changes.clone(),
+        );
+        r.register(
+            "alarm_write_failures",
+            "Alarm writes the store refused (retried)",
+            m.alarm_write_failures.clone(),
+        );
+        r.register(
+            "alarm_seconds",
+            "From a reading's receipt to its alarm change published (batches that changed alarms)",
+            m.alarm_seconds.clone(),
+        );
+        r.register(
+            "rule_state_bytes",
+            "Size of the last saved rules' state snapshot",
+            m.rule_state_bytes.clone(),
+        );
         *m.registry.lock().unwrap_or_else(|p| p.into_inner()) = r;
         m
     }
@@ -211,6 +246,34 @@ impl Metrics {
         self.import_rows_stored
             .get_or_create(&vec![("target", target)])
             .inc_by(n as u64);
+    }
+
+    pub(crate) fn rules_evaluated(&self, n: usize) {
+        self.rules_readings.inc_by(n as u64);
+    }
+
+    pub(crate) fn alarm_change(&self, change: &'static str, severity: &str) {
+        let severity = match severity {
+            "critical" => "critical",
+            "major" => "major",
+            "minor" => "minor",
+            _ => "warning",
+        };
+        self.alarm_changes
+            .get_or_create(&vec![("change", change), ("severity", severity)])
+            .inc();
+    }
+
+    pub(crate) fn alarm_write_failed(&self) {
+        self.alarm_write_failures.inc();
+    }
+
+    pub(crate) fn alarm_latency(&self, d: Duration) {
+        self.alarm_seconds.observe(d.as_secs_f64());
+    }
+
+    pub(crate) fn rule_state_saved(&self, bytes: usize) {
+        self.rule_state_bytes.set(bytes as i64);
     }
 
     /// Renders the registry in the Prometheus text format, with the bus depth sampled now.

@@ -28,6 +28,17 @@ pub struct EntityInfo {
     pub lifecycle: zhicheng_model::EntityStatus,
     /// Where to draw it: the point itself, or the centre of a line's or area's bounding box.
     pub point: Option<(f64, f64)>,
+    /// The numeric attributes (an occupancy rule's capacity), sorted by name.
+    pub numbers: Arc<[(Box<str>, f64)]>,
+}
+
+impl zhicheng_rules::Attributes for EntityInfo {
+    fn number(&self, name: &str) -> Option<f64> {
+        self.numbers
+            .binary_search_by(|(k, _)| (**k).cmp(name))
+            .ok()
+            .map(|i| self.numbers[i].1)
+    }
 }
 
 #[derive(Default)]
@@ -55,6 +66,15 @@ fn info(e: &Entity) -> EntityInfo {
             .as_ref()
             .and_then(zhicheng_model::geometry::bbox)
             .map(|b| b.center()),
+        numbers: {
+            let mut n: Vec<(Box<str>, f64)> = e
+                .attributes
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().into(), v.as_f64()?)))
+                .collect();
+            n.sort_by(|a, b| a.0.cmp(&b.0));
+            n.into()
+        },
     }
 }
 

@@ -498,6 +498,23 @@ impl Evaluator {
         Some(self.close_all(old, now_ms, "removed"))
     }
 
+    /// Closes the open alarm of a (rule, entity) by hand (an operator cleared it): the pair
+    /// goes back to idle and answers `Cleared` at `now_ms`, or `None` when nothing is open.
+    /// The pair keeps its last reading time, so order and duplicate checks go on; if the
+    /// condition still holds, the next readings start a new run and raise a new alarm (an
+    /// `offline` rule at the next tick).
+    pub fn clear(&mut self, rule: &str, entity: &str, now_ms: i64, by: &str) -> Option<Transition> {
+        let i = *self.by_id.get(rule)?;
+        let slot = self.slots[i].as_mut()?;
+        let state = slot.states.get_mut(entity)?;
+        let open = *state.phase.open()?;
+        state.phase = Phase::Idle;
+        let message = format!("{}: cleared by {by}", slot.rule.name);
+        let t = Transition::Cleared(alarm(&slot.rule, entity, now_ms, &open, message));
+        self.stats.cleared += 1;
+        Some(t)
+    }
+
     fn close_all(&mut self, old: Slot, now_ms: i64, why: &str) -> Vec<Transition> {
         let mut out = Vec::new();
         let mut entities: Vec<_> = old.states.iter().collect();

@@ -16,6 +16,12 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use zhicheng_model::{Department, Entity, EntityQuery, Grid, Kind, Page, Region, Step};
 
+pub use alarm::{
+    AlarmAction, AlarmChange, AlarmChangeKind, AlarmComment, AlarmQuery, AlarmRecord, AlarmStore,
+    EventRecord, OpenAlarmCount, RuleVersion, Webhook, WebhookLog,
+};
+
+pub mod alarm;
 mod batch;
 mod block;
 mod codec;
@@ -427,7 +433,7 @@ pub struct MigrationStatus {
 /// is harmless. Roll-ups (1m, 1h, 1d; days start at 00:00 UTC+8) are recomputed from their
 /// sources, never incremented, so they stay exact under replays and late readings.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: alarm::AlarmStore + Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// Applies pending migrations.

@@ -626,6 +626,8 @@ fn columns(points: &[Point]) -> (Vec<i64>, Vec<i64>, Vec<f64>) {
     (s, t, v)
 }
 
+crate::alarm::impl_alarm_store!(PgStore, pool, pool, "strpos");
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> Backend {

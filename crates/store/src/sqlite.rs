@@ -680,6 +680,8 @@ async fn exists(conn: &mut SqliteConnection, sql: &str, binds: &[Option<&str>]) 
     Ok(q.fetch_one(&mut *conn).await?)
 }
 
+crate::alarm::impl_alarm_store!(SqliteStore, write, read, "instr");
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {

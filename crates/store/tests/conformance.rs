@@ -18,10 +18,11 @@ use zhicheng_model::{
     BBox, Department, Entity, EntityQuery, EntityStatus, Grid, Kind, Region, RegionLevel, Step,
 };
 use zhicheng_store::{
-    AuditEntry, Backend, BaseFigure, CommunityAssessment, CommunityAssessmentQuery,
-    CommunityEvidence, DeviceToken, Error, IndicatorEvidence, IndicatorSubmission, Point,
-    RollupPoint, ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence,
-    TaskProgress, TaskProgressQuery, UserRecord, WriteStats,
+    AlarmAction, AlarmChange, AlarmChangeKind, AlarmQuery, AlarmRecord, AuditEntry, Backend,
+    BaseFigure, CommunityAssessment, CommunityAssessmentQuery, CommunityEvidence, DeviceToken,
+    Error, IndicatorEvidence, IndicatorSubmission, Point, RollupPoint, RuleVersion,
+    ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence, TaskProgress,
+    TaskProgressQuery, UserRecord, Webhook, WebhookLog, WriteStats,
 };
 
 // ---------------------------------------------------------------- harness
@@ -161,6 +162,8 @@ conformance!(
     case_task_progress,
     case_task_evidence,
     case_community_assessments,
+    case_alarms,
+    case_rule_versions_state_and_webhooks,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -295,9 +298,9 @@ const HOUR: i64 = 3_600_000;
 async fn case_migrations(store: Arc<dyn Store>) {
     let before = store.migration_status().await.expect("status before");
     assert!(before.applied.is_empty());
-    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     let after = store.migrate().await.expect("migrate");
-    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert!(after.pending.is_empty());
     // Re-running is a no-op.
     assert_eq!(store.migrate().await.expect("migrate again"), after);
@@ -2649,4 +2652,366 @@ async fn case_base_figures(store: Arc<dyn Store>) {
             ..fig("households", "2026-11", 1250.5, 30)
         }
     );
+}
+
+// ---------------------------------------------------------------- alarms (schema v10)
+
+fn change(kind: AlarmChangeKind, rule: &str, entity: &str, at: i64, value: f64) -> AlarmChange {
+    AlarmChange {
+        kind,
+        rule: rule.into(),
+        rule_version: 1,
+        rule_name: "PM2.5 持续超标".into(),
+        severity: "major".into(),
+        entity: entity.into(),
+        kind_of_entity: "air_station".into(),
+        region: "371323".into(),
+        department: if entity.starts_with('a') {
+            "env"
+        } else {
+            "traffic"
+        }
+        .into(),
+        at_ms: at,
+        updated_ms: at,
+        since_ms: at - 60_000,
+        value,
+        peak: value,
+        count: 1,
+        message: format!("{rule} {entity} {value}"),
+    }
+}
+
+async fn case_alarms(store: Arc<dyn Store>) {
+    use AlarmChangeKind::*;
+    ready(&store).await;
+    let out = store
+        .apply_alarm_changes(&[
+            change(Raised, "r1", "aq-1", 1_000, 80.0),
+            change(Raised, "r1", "bus-1", 1_000, 5.0),
+            change(Updated, "r1", "aq-1", 2_000, 90.0),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 3);
+    let a1 = out[0].0.id;
+    assert_eq!(out[0].0.status, "active");
+    assert_eq!(out[0].1.as_ref().unwrap().topic, "alarm.raised");
+    assert_eq!(out[0].1.as_ref().unwrap().department, "env");
+    assert!(out[2].1.is_none(), "an update is not an event");
+    assert_eq!(out[2].0.id, a1, "the update lands on the open alarm");
+    assert_eq!(out[2].0.value, 90.0);
+    assert_eq!(out[2].0.raised_ms, 1_000);
+    assert_eq!(out[2].0.updated_ms, 2_000);
+
+    // A replayed raise updates the open alarm instead of opening a second one.
+    let again = store
+        .apply_alarm_changes(&[change(Raised, "r1", "aq-1", 2_500, 95.0)])
+        .await
+        .unwrap();
+    assert_eq!(again[0].0.id, a1);
+    assert!(again[0].1.is_none());
+    // A clear without an open alarm does nothing; with one it closes it with an event.
+    let none = store
+        .apply_alarm_changes(&[change(Cleared, "r2", "aq-1", 3_000, 10.0)])
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let cleared = store
+        .apply_alarm_changes(&[
+            change(Cleared, "r1", "aq-1", 3_000, 50.0),
+            change(Raised, "r1", "aq-1", 4_000, 99.0),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(cleared[0].0.status, "cleared");
+    assert_eq!(cleared[0].0.cleared_ms, Some(3_000));
+    assert_eq!(cleared[0].1.as_ref().unwrap().topic, "alarm.cleared");
+    let a2 = cleared[1].0.id;
+    assert_ne!(a2, a1, "after a clear the next raise is a new alarm");
+
+    // People's actions.
+    let (acked, ev) = store
+        .alarm_action(a2, &AlarmAction::Acknowledge, "op1", 5_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(acked.acknowledged_by.as_deref(), Some("op1"));
+    assert_eq!(ev.topic, "alarm.acknowledged");
+    assert_eq!(ev.actor.as_deref(), Some("op1"));
+    assert!(matches!(
+        store
+            .alarm_action(a2, &AlarmAction::Acknowledge, "op2", 5_100)
+            .await,
+        Err(zhicheng_store::Error::Conflict(_))
+    ));
+    let (assigned, _) = store
+        .alarm_action(
+            a2,
+            &AlarmAction::Assign {
+                assignee: Some("env1".into()),
+            },
+            "op1",
+            5_200,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(assigned.assignee.as_deref(), Some("env1"));
+    let (_, ev) = store
+        .alarm_action(
+            a2,
+            &AlarmAction::Comment {
+                text: "已派人核查".into(),
+            },
+            "env1",
+            5_300,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&ev.body).unwrap();
+    assert_eq!(body["text"], "已派人核查");
+    assert_eq!(body["alarm"]["id"], a2);
+    let (manual, _) = store
+        .alarm_action(
+            a2,
+            &AlarmAction::Clear {
+                note: Some("传感器故障".into()),
+            },
+            "op1",
+            6_000,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(manual.status, "cleared");
+    assert_eq!(manual.cleared_by.as_deref(), Some("op1"));
+    assert!(matches!(
+        store
+            .alarm_action(a2, &AlarmAction::Clear { note: None }, "op1", 6_100)
+            .await,
+        Err(zhicheng_store::Error::Conflict(_))
+    ));
+    assert!(store
+        .alarm_action(9_999, &AlarmAction::Acknowledge, "op1", 1)
+        .await
+        .unwrap()
+        .is_none());
+    let comments = store.list_alarm_comments(a2).await.unwrap();
+    assert_eq!(
+        comments.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
+        ["已派人核查", "传感器故障"]
+    );
+
+    // Queries.
+    let q = |f: &dyn Fn(&mut AlarmQuery)| {
+        let mut q = AlarmQuery {
+            limit: 100,
+            ..AlarmQuery::default()
+        };
+        f(&mut q);
+        q
+    };
+    let ids = |v: Vec<AlarmRecord>| v.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    let bus = out[1].0.id;
+    assert_eq!(
+        ids(store.list_alarms(&q(&|_| {})).await.unwrap()),
+        [a2, bus, a1]
+    );
+    assert_eq!(
+        ids(store
+            .list_alarms(&q(&|q| q.status = Some("active".into())))
+            .await
+            .unwrap()),
+        [bus]
+    );
+    assert_eq!(
+        ids(store
+            .list_alarms(&q(&|q| q.departments = vec!["env".into()]))
+            .await
+            .unwrap()),
+        [a2, a1]
+    );
+    assert_eq!(
+        ids(store
+            .list_alarms(&q(&|q| q.departments = vec!["traffic".into(), "x".into()]))
+            .await
+            .unwrap()),
+        [bus]
+    );
+    assert_eq!(
+        ids(store
+            .list_alarms(&q(&|q| q.acknowledged = Some(true)))
+            .await
+            .unwrap()),
+        [a2]
+    );
+    assert_eq!(
+        ids(store
+            .list_alarms(&q(&|q| q.acknowledged = Some(false)))
+            .await
+            .unwrap()),
+        [bus, a1]
+    );
+    assert_eq!(
+        ids(store
+            .list_alarms(&q(&|q| q.severities = vec!["critical".into()]))
+            .await
+            .unwrap()),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids(store
+            .list_alarms(&q(&|q| q.before_id = Some(a2)))
+            .await
+            .unwrap()),
+        [bus, a1]
+    );
+    assert_eq!(
+        ids(store
+            .list_alarms(&q(&|q| q.assignee = Some("env1".into())))
+            .await
+            .unwrap()),
+        [a2]
+    );
+    let counts = store.count_open_alarms().await.unwrap();
+    assert_eq!(counts.len(), 1);
+    assert_eq!(
+        (
+            counts[0].department.as_str(),
+            counts[0].n,
+            counts[0].acknowledged
+        ),
+        ("traffic", 1, false)
+    );
+
+    // The event log, in order.
+    let events = store.list_events(0, 100).await.unwrap();
+    let topics: Vec<&str> = events.iter().map(|e| e.topic.as_str()).collect();
+    assert_eq!(
+        topics,
+        [
+            "alarm.raised",
+            "alarm.raised",
+            "alarm.cleared",
+            "alarm.raised",
+            "alarm.acknowledged",
+            "alarm.assigned",
+            "alarm.commented",
+            "alarm.cleared"
+        ]
+    );
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(
+        store.last_event_id().await.unwrap(),
+        events.last().unwrap().id
+    );
+    assert_eq!(store.list_events(events[5].id, 100).await.unwrap().len(), 2);
+}
+
+async fn case_rule_versions_state_and_webhooks(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let v = |id: &str, version: i64, deleted: bool| RuleVersion {
+        id: id.into(),
+        version,
+        definition: if deleted {
+            String::new()
+        } else {
+            format!("{{\"id\":\"{id}\"}}")
+        },
+        deleted,
+        source: "api".into(),
+        created_by: "op1".into(),
+        created_ms: version * 10,
+    };
+    store.insert_rule_version(&v("b", 1, false)).await.unwrap();
+    store.insert_rule_version(&v("a", 2, false)).await.unwrap();
+    store.insert_rule_version(&v("a", 1, false)).await.unwrap();
+    store.insert_rule_version(&v("b", 2, true)).await.unwrap();
+    assert!(matches!(
+        store.insert_rule_version(&v("a", 2, false)).await,
+        Err(zhicheng_store::Error::Conflict(_))
+    ));
+    let all = store.list_rule_versions(None).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.id.as_str(), r.version, r.deleted))
+            .collect::<Vec<_>>(),
+        [
+            ("a", 1, false),
+            ("a", 2, false),
+            ("b", 1, false),
+            ("b", 2, true)
+        ]
+    );
+    assert_eq!(store.list_rule_versions(Some("b")).await.unwrap().len(), 2);
+
+    assert!(store.load_rule_state().await.unwrap().is_none());
+    store.save_rule_state(100, 200, b"{\"a\":1}").await.unwrap();
+    store.save_rule_state(300, 400, &[0, 255, 7]).await.unwrap();
+    assert_eq!(
+        store.load_rule_state().await.unwrap(),
+        Some((300, 400, vec![0, 255, 7]))
+    );
+
+    let hook = Webhook {
+        id: "ops".into(),
+        url: "http://127.0.0.1:9/hook".into(),
+        secret: Some("s3cret".into()),
+        topics: "alarm.".into(),
+        min_severity: Some("major".into()),
+        department: None,
+        enabled: true,
+        cursor: 5,
+        created_by: "admin".into(),
+        created_ms: 1,
+    };
+    store.put_webhook(&hook).await.unwrap();
+    // Replacing keeps the cursor.
+    store
+        .put_webhook(&Webhook {
+            url: "http://127.0.0.1:10/hook".into(),
+            cursor: 0,
+            ..hook.clone()
+        })
+        .await
+        .unwrap();
+    let list = store.list_webhooks().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].url, "http://127.0.0.1:10/hook");
+    assert_eq!(list[0].cursor, 5);
+    let log = |event: i64, outcome: &str| WebhookLog {
+        id: 0,
+        webhook: "ops".into(),
+        event,
+        at_ms: event * 10,
+        outcome: outcome.into(),
+        attempts: 1,
+        status: Some(200),
+        error: None,
+    };
+    store
+        .record_webhook_outcome(&log(7, "delivered"))
+        .await
+        .unwrap();
+    store
+        .record_webhook_outcome(&log(6, "gave_up"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list_webhooks().await.unwrap()[0].cursor,
+        7,
+        "the cursor never goes back"
+    );
+    let l = store.list_webhook_log("ops", 10).await.unwrap();
+    assert_eq!(l.iter().map(|x| x.event).collect::<Vec<_>>(), [6, 7]);
+    assert!(store.delete_webhook("ops").await.unwrap());
+    assert!(!store.delete_webhook("ops").await.unwrap());
+    assert!(store.list_webhook_log("ops", 10).await.unwrap().is_empty());
+
+    assert_eq!(store.notification_cursor("u1").await.unwrap(), 0);
+    store.set_notification_cursor("u1", 9).await.unwrap();
+    store.set_notification_cursor("u1", 4).await.unwrap();
+    assert_eq!(store.notification_cursor("u1").await.unwrap(), 9);
 }

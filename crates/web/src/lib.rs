@@ -5,6 +5,7 @@
 //! Every `/api/v1` route except `POST /api/v1/auth/login` requires a signed-in user; the
 //! engine decides what that user's role and department allow.
 
+mod alarms;
 mod api;
 mod communities;
 mod error;
@@ -49,6 +50,7 @@ pub fn router(engine: Engine, cfg: WebConfig) -> Router {
         .merge(submission_import::routes())
         .merge(tasks::routes())
         .merge(communities::routes())
+        .merge(alarms::routes())
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
         .merge(compressed)

@@ -1,5 +1,7 @@
-//! `GET /api/v1/stream`: state changes as Server-Sent Events, filtered by kind, region or
-//! entity, and confined to the caller's department for department users.
+//! `GET /api/v1/stream`: state changes (event `state`) and alarm changes (event `alarm`: a
+//! list of `{change, alarm, event?}`, see `zhicheng_engine::alarms::AlarmEvent`) as
+//! Server-Sent Events, filtered by kind, region or entity, and confined to the caller's
+//! department for department users.
 //!
 //! Each client reads from a broadcast channel of write batches. A client that falls more than
 //! the channel's depth behind is dropped (it sees the stream end and reconnects); the writer
@@ -48,36 +50,58 @@ async fn stream(
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(f) = q?;
     let mut rx = s.engine.subscribe();
+    let mut alarms = s.engine.subscribe_alarms();
     let engine = s.engine.clone();
     engine.metrics().stream_clients(1);
-    let out: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
-        Box::pin(async_stream(move |tx| async move {
+    let out: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(
+        async_stream(move |tx| async move {
             let _guard = ClientGuard(engine.clone());
             let scope = actor.scope().map(str::to_string);
             let _ = tx.send(Event::default().event("hello").data("{}")).await;
             loop {
-                match rx.recv().await {
-                    Ok(batch) => {
-                        let items: Vec<_> = batch
-                            .iter()
-                            .filter(|c| scope.as_deref().is_none_or(|d| &*c.department == d))
-                            .filter(|c| f.kind.as_deref().is_none_or(|k| &*c.kind == k))
-                            .filter(|c| f.entity.as_deref().is_none_or(|e| &*c.entity == e))
-                            .filter(|c| f.region.as_deref().is_none_or(|r| c.region.starts_with(r)))
-                            .collect();
-                        if items.is_empty() {
-                            continue;
+                let sent = tokio::select! {
+                    r = rx.recv() => match r {
+                        Ok(batch) => {
+                            let items: Vec<_> = batch
+                                .iter()
+                                .filter(|c| scope.as_deref().is_none_or(|d| &*c.department == d))
+                                .filter(|c| f.kind.as_deref().is_none_or(|k| &*c.kind == k))
+                                .filter(|c| f.entity.as_deref().is_none_or(|e| &*c.entity == e))
+                                .filter(|c| f.region.as_deref().is_none_or(|r| c.region.starts_with(r)))
+                                .collect();
+                            if items.is_empty() {
+                                continue;
+                            }
+                            let data = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
+                            Ok(tx.try_send(Event::default().event("state").data(data)))
                         }
-                        let data = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
-                        // A full client buffer means the client is slow: drop it rather than wait.
-                        if tx
-                            .try_send(Event::default().event("state").data(data))
-                            .is_err()
-                        {
-                            engine.metrics().stream_dropped();
-                            break;
+                        Err(e) => Err(e),
+                    },
+                    r = alarms.recv() => match r {
+                        Ok(batch) => {
+                            let items: Vec<_> = batch
+                                .iter()
+                                .filter(|e| scope.as_deref().is_none_or(|d| e.alarm.record.department == d))
+                                .filter(|e| f.kind.as_deref().is_none_or(|k| e.alarm.record.kind == k))
+                                .filter(|e| f.entity.as_deref().is_none_or(|x| e.alarm.record.entity == x))
+                                .filter(|e| f.region.as_deref().is_none_or(|r| e.alarm.record.region.starts_with(r)))
+                                .collect();
+                            if items.is_empty() {
+                                continue;
+                            }
+                            let data = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
+                            Ok(tx.try_send(Event::default().event("alarm").data(data)))
                         }
+                        Err(e) => Err(e),
+                    },
+                };
+                match sent {
+                    // A full client buffer means the client is slow: drop it rather than wait.
+                    Ok(Err(_)) => {
+                        engine.metrics().stream_dropped();
+                        break;
                     }
+                    Ok(Ok(())) => {}
                     Err(RecvError::Lagged(_)) => {
                         engine.metrics().stream_dropped();
                         let _ = tx.try_send(
@@ -90,7 +114,8 @@ async fn stream(
                     Err(RecvError::Closed) => break,
                 }
             }
-        }));
+        }),
+    );
     Ok(Sse::new(out).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

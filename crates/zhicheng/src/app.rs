@@ -70,6 +70,13 @@ pub fn engine_config(cfg: &Config) -> EngineConfig {
             midterm: Some(cfg.scorecard.midterm_date.clone()).filter(|d| !d.is_empty()),
             final_: Some(cfg.scorecard.final_date.clone()).filter(|d| !d.is_empty()),
         },
+        rules: zhicheng_engine::alarms::RulesConfig {
+            tick_interval: Duration::from_millis(cfg.rules.tick_ms),
+            snapshot_interval: Duration::from_secs(cfg.rules.snapshot_interval_seconds),
+            replay_lateness: Duration::from_secs(cfg.rules.replay_lateness_seconds),
+            dir: cfg.rules.dir.clone(),
+            queue: 16,
+        },
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Config {
     pub map: MapConfig,
     /// The DB37/T 3890 scorecard.
     pub scorecard: ScorecardConfig,
+    /// Early-warning rules.
+    pub rules: RulesConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -157,6 +159,35 @@ pub struct ScorecardConfig {
     pub task_pack: zhicheng_engine::tasks::TaskPackKey,
 }
 
+/// `[rules]`: early-warning rules evaluated in the ingest stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Directory of rule files (`*.json`: one rule or an array), loaded at start; a file's
+    /// rule is stored when its version is higher than the stored one. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    /// Milliseconds between evaluations of time alone (offline rules, case windows), ≥ 10.
+    /// Default 5000.
+    pub tick_ms: u64,
+    /// Seconds between saves of the evaluator's state, ≥ 1. Default 30.
+    pub snapshot_interval_seconds: u64,
+    /// At start, readings stored from this many seconds before the saved state's clock are
+    /// evaluated again (late readings). Default 600.
+    pub replay_lateness_seconds: u64,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        RulesConfig {
+            dir: None,
+            tick_ms: 5000,
+            snapshot_interval_seconds: 30,
+            replay_lateness_seconds: 600,
+        }
+    }
+}
+
 /// `[map]`: the base map under the UI's vector layers. Without `tile_url` the maps draw only
 /// the county's own data (boundaries, grids, entities), which works with no network at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +254,7 @@ impl Default for Config {
             history: HistoryConfig::default(),
             map: MapConfig::default(),
             scorecard: ScorecardConfig::default(),
+            rules: RulesConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -437,6 +469,10 @@ const KEYS: &[(&str, &str, Kind)] = &[
     ("scorecard", "midterm_date", Kind::Str),
     ("scorecard", "final_date", Kind::Str),
     ("scorecard", "task_pack", Kind::Str),
+    ("rules", "dir", Kind::Str),
+    ("rules", "tick_ms", Kind::Int),
+    ("rules", "snapshot_interval_seconds", Kind::Int),
+    ("rules", "replay_lateness_seconds", Kind::Int),
     ("log", "format", Kind::Str),
     ("log", "filter", Kind::Str),
 ];
@@ -590,6 +626,15 @@ impl Config {
             if !d.is_empty() && !zhicheng_engine::trend::valid_date(d) {
                 return bad(key, format!("{d:?} is not a date YYYY-MM-DD"));
             }
+        }
+        if self.rules.tick_ms < 10 {
+            return bad("rules.tick_ms", "must be at least 10".into());
+        }
+        if self.rules.snapshot_interval_seconds == 0 {
+            return bad(
+                "rules.snapshot_interval_seconds",
+                "must be at least 1".into(),
+            );
         }
         let mp = &self.map;
         if let Some(u) = &mp.tile_url {

@@ -746,3 +746,36 @@ fn a_rate_window_survives_a_restart() {
     let (mut ev, _) = Evaluator::restore(rules(), serde_json::from_str(&json).unwrap()).unwrap();
     assert_eq!(names(&ev.reading(&level(60, 112.0))), ["raised"]);
 }
+
+#[test]
+fn clear_by_hand_closes_the_pair_and_a_holding_condition_raises_again() {
+    let rule = Rule::from_json(
+        r#"{"id": "hot", "version": 1, "name": "高温", "severity": "minor",
+            "scope": {"kind": "k"},
+            "condition": {"type": "threshold", "metric": "t", "op": ">", "value": 30}}"#,
+    )
+    .unwrap();
+    let mut ev = Evaluator::new(vec![rule]).unwrap();
+    let r = |ts: i64, v: f64| Reading::new("e1", "k", "t", ts, v);
+    assert!(matches!(
+        &ev.reading(&r(1_000, 31.0))[..],
+        [Transition::Raised(_)]
+    ));
+    assert!(
+        ev.clear("hot", "e2", 1_500, "op").is_none(),
+        "nothing open for e2"
+    );
+    let Some(Transition::Cleared(a)) = ev.clear("hot", "e1", 1_500, "op") else {
+        panic!("expected a cleared alarm");
+    };
+    assert_eq!((a.ts_ms, a.since_ms, a.value), (1_500, 1_000, 31.0));
+    assert!(a.message.contains("cleared by op"));
+    assert_eq!(ev.phase("hot", "e1"), Some(&Phase::Idle));
+    assert!(ev.clear("hot", "e1", 1_600, "op").is_none(), "cleared once");
+    // The order check survived: an older reading is still ignored.
+    assert!(ev.reading(&r(900, 40.0)).is_empty());
+    // Still hot: a new alarm.
+    assert!(
+        matches!(&ev.reading(&r(2_000, 32.0))[..], [Transition::Raised(a)] if a.since_ms == 2_000)
+    );
+}

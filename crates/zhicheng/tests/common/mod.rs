@@ -180,6 +180,30 @@ pub async fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> 
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Sends JSON text as it is (a rule whose field order and spelling matter) and returns
+/// (status, JSON body or Null).
+pub async fn call_text(method: &str, url: &str, token: &str, body: &str) -> (u16, Value) {
+    let r = client()
+        .request(method.parse().unwrap(), url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Epoch milliseconds now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
 /// Sends a raw body (an evidence upload) and returns (status, JSON body or Null).
 pub async fn upload(url: &str, token: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
     let r = client()

@@ -1,0 +1,457 @@
+//! Early-warning rules and alarms (issue 6) over HTTP against the real binary, on SQLite and
+//! PostgreSQL.
+//!
+//! - `threshold_rule_with_hysteresis_and_duration`: "PM2.5 > 75 for 60 s, clear below 60":
+//!   pending readings raise nothing, the reading at 60 s raises with `since` at the first one,
+//!   a reading between 60 and 75 keeps it active, one below 60 clears it; both changes arrive
+//!   on `/api/v1/stream` as `alarm` events; department scoping, acknowledge / assign / comment
+//!   / clear and their refusals; rule validation, versions and deletion.
+//! - `offline_rule_raises_on_silence_and_clears_on_a_fresh_reading`: the tick raises an
+//!   offline alarm for a station silent longer than the rule allows; a fresh reading clears it.
+//! - `restart_in_the_middle_of_a_duration_window`: a pending run and an open alarm survive a
+//!   SIGKILL (readings replayed from history) and a graceful stop (the saved state): the run
+//!   completes after the restart with its original `since`, and the open alarm is updated, not
+//!   raised twice.
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+both_backends!(
+    threshold_rule_with_hysteresis_and_duration,
+    offline_rule_raises_on_silence_and_clears_on_a_fresh_reading,
+    restart_in_the_middle_of_a_duration_window
+);
+
+const PM25_RULE: &str = r#"{
+    "id": "pm25-high", "version": 1, "name": "PM2.5 持续超标", "severity": "major",
+    "scope": {"kind": "air_station"},
+    "condition": {"type": "threshold", "metric": "pm25", "op": ">", "value": 75,
+                  "clear": 60, "for_seconds": 60}
+}"#;
+
+/// Opens `/api/v1/stream` and forwards every `alarm` event's items.
+async fn alarm_stream(base: &str, token: &str) -> mpsc::UnboundedReceiver<Value> {
+    let resp = client()
+        .get(format!("{base}/api/v1/stream"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut resp = resp;
+        let mut buf = String::new();
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                let event: String = buf.drain(..end + 2).collect();
+                if !event.lines().any(|l| l.trim() == "event: alarm") {
+                    continue;
+                }
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
+                    if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(data.trim()) {
+                        for i in items {
+                            let _ = tx.send(i);
+                        }
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// The next alarm event, waiting at most 20 s.
+async fn next_alarm(rx: &mut mpsc::UnboundedReceiver<Value>) -> Value {
+    tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("an alarm event within 20 s")
+        .expect("the stream is open")
+}
+
+async fn ingest(api: &str, token: &str, entity: &str, ts: i64, value: f64) {
+    let (st, b) = call(
+        "POST",
+        &format!("{api}/ingest"),
+        token,
+        Some(json!({"readings": [{"entity": entity, "metric": "pm25", "ts": ts, "value": value}]})),
+    )
+    .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["accepted"], 1, "{b}");
+}
+
+async fn alarms(api: &str, token: &str, query: &str) -> Vec<Value> {
+    let (st, b) = call("GET", &format!("{api}/alarms?{query}"), token, None).await;
+    assert_eq!(st, 200, "{b}");
+    b.as_array().unwrap().clone()
+}
+
+async fn threshold_rule_with_hysteresis_and_duration(backend: Backend) {
+    let Some((_dir, _db, srv, admin)) = boot(backend).await else {
+        return;
+    };
+    let base = &srv.base;
+    let api = format!("{base}/api/v1");
+    seed_small(base, &admin).await;
+    let env1 = login(base, "env1", "env1-password").await;
+    let urb1 = login(base, "urb1", "urb1-password").await;
+    let view1 = login(base, "view1", "view1-password").await;
+
+    // Rules: validation names the field; department users edit only their department's.
+    let bad = PM25_RULE.replace("\"clear\": 60", "\"clear\": 80");
+    let (st, e) = call_text("POST", &format!("{api}/rules"), &admin, &bad).await;
+    assert_eq!(st, 422, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("condition.clear"),
+        "{e}"
+    );
+    let (st, _) = call_text("POST", &format!("{api}/rules"), &env1, PM25_RULE).await;
+    assert_eq!(st, 403, "an unscoped rule is not a department's to make");
+    let (st, _) = call_text("POST", &format!("{api}/rules"), &view1, PM25_RULE).await;
+    assert_eq!(st, 403);
+    let (st, r) = call_text("POST", &format!("{api}/rules"), &admin, PM25_RULE).await;
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(r["rule"]["version"], 1);
+    assert_eq!(r["source"], "api");
+    // The same definition again changes nothing; another at the same version is refused.
+    let (st, _) = call_text("POST", &format!("{api}/rules"), &admin, PM25_RULE).await;
+    assert_eq!(st, 201);
+    let (st, e) = call_text(
+        "PUT",
+        &format!("{api}/rules/pm25-high"),
+        &admin,
+        &PM25_RULE.replace("\"major\"", "\"critical\""),
+    )
+    .await;
+    assert_eq!(st, 409, "{e}");
+    let (st, rules) = call("GET", &format!("{api}/rules"), &env1, None).await;
+    assert_eq!(st, 200);
+    assert_eq!(rules.as_array().unwrap().len(), 1);
+
+    let mut stream = alarm_stream(base, &env1).await;
+    let mut urb_stream = alarm_stream(base, &urb1).await;
+    let dev = device_token(base, &admin, "air-001").await;
+    let t0 = now_ms() - 120_000;
+
+    ingest(&api, &dev, "air-001", t0, 80.0).await;
+    ingest(&api, &dev, "air-001", t0 + 30_000, 82.0).await;
+    assert!(
+        alarms(&api, &admin, "").await.is_empty(),
+        "59 s is still pending"
+    );
+    ingest(&api, &dev, "air-001", t0 + 60_000, 81.0).await;
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "raised", "{ev}");
+    let a = &ev["alarm"];
+    assert_eq!(a["rule"], "pm25-high");
+    assert_eq!(a["entity"], "air-001");
+    assert_eq!(a["entity_name"], "南麻站");
+    assert_eq!(a["department"], "eco-env");
+    assert_eq!(a["severity"], "major");
+    assert_eq!(a["status"], "active");
+    assert_eq!(
+        a["since_ms"], t0,
+        "the run began at the first reading over 75"
+    );
+    assert_eq!(a["raised_ms"], t0 + 60_000);
+    assert_eq!(a["value"], 81.0);
+    let id = a["id"].as_i64().unwrap();
+
+    // Between the clear value and the threshold: still active (hysteresis), one alarm.
+    ingest(&api, &dev, "air-001", t0 + 61_000, 70.0).await;
+    let list = alarms(&api, &admin, "status=active").await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], id);
+    // Scoping: the other department sees nothing of it.
+    assert!(alarms(&api, &urb1, "").await.is_empty());
+    let (st, _) = call("GET", &format!("{api}/alarms/{id}"), &urb1, None).await;
+    assert_eq!(st, 404);
+    let (st, _) = call(
+        "GET",
+        &format!("{api}/alarms?department=eco-env"),
+        &urb1,
+        None,
+    )
+    .await;
+    assert_eq!(st, 403);
+
+    // People: acknowledge once, assign within the department, comment.
+    let act = |what: &str| format!("{api}/alarms/{id}/{what}");
+    let (st, _) = call("POST", &act("acknowledge"), &view1, None).await;
+    assert_eq!(st, 403, "viewers look, they do not act");
+    let (st, _) = call("POST", &act("acknowledge"), &urb1, None).await;
+    assert_eq!(
+        st, 404,
+        "another department's alarm does not exist for them"
+    );
+    let (st, b) = call("POST", &act("acknowledge"), &env1, None).await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["acknowledged_by"], "env1");
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "acknowledged");
+    let (st, _) = call("POST", &act("acknowledge"), &admin, None).await;
+    assert_eq!(st, 409);
+    let (st, e) = call(
+        "POST",
+        &act("assign"),
+        &env1,
+        Some(json!({"assignee": "urb1"})),
+    )
+    .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, b) = call(
+        "POST",
+        &act("assign"),
+        &env1,
+        Some(json!({"assignee": "env1"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["assignee"], "env1");
+    let (st, e) = call("POST", &act("comments"), &env1, Some(json!({"text": "  "}))).await;
+    assert_eq!(st, 422, "{e}");
+    let (st, _) = call(
+        "POST",
+        &act("comments"),
+        &env1,
+        Some(json!({"text": "已派人现场核查"})),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let (st, detail) = call("GET", &format!("{api}/alarms/{id}"), &env1, None).await;
+    assert_eq!(st, 200);
+    assert_eq!(detail["comments"][0]["text"], "已派人现场核查");
+    assert_eq!(detail["comments"][0]["author"], "env1");
+    for want in ["assigned", "commented"] {
+        assert_eq!(next_alarm(&mut stream).await["change"], want);
+    }
+
+    // Below 60: cleared by the rule, live.
+    ingest(&api, &dev, "air-001", t0 + 62_000, 59.0).await;
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "cleared", "{ev}");
+    assert_eq!(ev["alarm"]["id"], id);
+    assert_eq!(ev["alarm"]["cleared_ms"], t0 + 62_000);
+    assert_eq!(ev["alarm"]["cleared_by"], Value::Null);
+    assert!(alarms(&api, &admin, "status=active").await.is_empty());
+    let (st, _) = call("POST", &act("clear"), &env1, None).await;
+    assert_eq!(st, 409, "a cleared alarm does not clear again");
+
+    // A second run: raised, then cleared by hand; the rule starts over.
+    ingest(&api, &dev, "air-001", t0 + 70_000, 90.0).await;
+    ingest(&api, &dev, "air-001", t0 + 130_000, 91.0).await;
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "raised");
+    let id2 = ev["alarm"]["id"].as_i64().unwrap();
+    assert_ne!(id2, id);
+    let (st, b) = call(
+        "POST",
+        &format!("{api}/alarms/{id2}/clear"),
+        &env1,
+        Some(json!({"note": "设备校准中"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["cleared_by"], "env1");
+    assert_eq!(next_alarm(&mut stream).await["change"], "cleared");
+
+    // A rule edit (new version) and deletion are versioned.
+    let v2 = PM25_RULE
+        .replace("\"version\": 1", "\"version\": 2")
+        .replace("\"value\": 75", "\"value\": 115");
+    let (st, r) = call_text("PUT", &format!("{api}/rules/pm25-high"), &admin, &v2).await;
+    assert_eq!(st, 200, "{r}");
+    let (st, e) = call_text("PUT", &format!("{api}/rules/other"), &admin, &v2).await;
+    assert_eq!(st, 400, "{e}");
+    let (st, _) = call("DELETE", &format!("{api}/rules/pm25-high"), &env1, None).await;
+    assert_eq!(st, 403);
+    let (st, _) = call("DELETE", &format!("{api}/rules/pm25-high"), &admin, None).await;
+    assert_eq!(st, 204);
+    let (st, v) = call(
+        "GET",
+        &format!("{api}/rules/pm25-high/versions"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    let versions: Vec<(i64, bool)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["version"].as_i64().unwrap(),
+                x["deleted"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(versions, [(1, false), (2, false), (3, true)]);
+    let (st, rules) = call("GET", &format!("{api}/rules"), &admin, None).await;
+    assert_eq!(st, 200);
+    assert!(rules.as_array().unwrap().is_empty());
+    // Re-creating needs a version above the tombstone.
+    let (st, _) = call_text("POST", &format!("{api}/rules"), &admin, PM25_RULE).await;
+    assert_eq!(st, 409);
+
+    // The department's stream never carried the other department's changes (there were
+    // none), and the urban-management stream saw none of eco-env's.
+    assert!(urb_stream.try_recv().is_err());
+    let m = client()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.lines().any(|l| l
+            .starts_with("zhicheng_alarm_changes_total{change=\"raised\",severity=\"major\"} 2")),
+        "{m}"
+    );
+}
+
+async fn offline_rule_raises_on_silence_and_clears_on_a_fresh_reading(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = fresh_db(backend, dir.path()) else {
+        return;
+    };
+    let srv = start(dir.path(), &db.url, "[rules]\ntick_ms = 100\n");
+    let base = &srv.base;
+    let api = format!("{base}/api/v1");
+    let admin = login(base, "admin", ADMIN_PASSWORD).await;
+    seed_small(base, &admin).await;
+    let rule = r#"{"id": "station-offline", "version": 1, "name": "监测站离线", "severity": "minor",
+        "scope": {"kind": "air_station", "department": "urban-mgmt"},
+        "condition": {"type": "offline", "after_seconds": 60}}"#;
+    let urb1 = login(base, "urb1", "urb1-password").await;
+    let dev = device_token(base, &admin, "air-002").await;
+    let now = now_ms();
+    // The last sign of life two minutes ago; the rule, made now, watches from it, so the
+    // next tick finds the station silent.
+    ingest(&api, &dev, "air-002", now - 120_000, 30.0).await;
+    let mut stream = alarm_stream(base, &admin).await;
+    // A department may make a rule scoped to itself.
+    let (st, r) = call_text("POST", &format!("{api}/rules"), &urb1, rule).await;
+    assert_eq!(st, 201, "{r}");
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "raised", "{ev}");
+    assert_eq!(ev["alarm"]["rule"], "station-offline");
+    assert_eq!(ev["alarm"]["entity"], "air-002");
+    assert_eq!(ev["alarm"]["since_ms"], now - 120_000);
+    assert!(ev["alarm"]["value"].as_f64().unwrap() >= 120.0, "{ev}");
+    // Only the rule's department: air-001 (eco-env) is silent from the start but not watched.
+    assert_eq!(alarms(&api, &admin, "status=active").await.len(), 1);
+    ingest(&api, &dev, "air-002", now_ms(), 31.0).await;
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "cleared", "{ev}");
+    assert!(alarms(&api, &urb1, "status=active").await.is_empty());
+    assert_eq!(alarms(&api, &urb1, "status=cleared").await.len(), 1);
+}
+
+async fn restart_in_the_middle_of_a_duration_window(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = fresh_db(backend, dir.path()) else {
+        return;
+    };
+    // No periodic snapshot during the test: after the SIGKILL, only the replay of stored
+    // readings can know about the pending run.
+    let srv = start(
+        dir.path(),
+        &db.url,
+        "[rules]\nsnapshot_interval_seconds = 3600\n",
+    );
+    let base = srv.base.clone();
+    let api = format!("{base}/api/v1");
+    let admin = login(&base, "admin", ADMIN_PASSWORD).await;
+    seed_small(&base, &admin).await;
+    let (st, r) = call_text("POST", &format!("{api}/rules"), &admin, PM25_RULE).await;
+    assert_eq!(st, 201, "{r}");
+    let dev1 = device_token(&base, &admin, "air-001").await;
+    let dev2 = device_token(&base, &admin, "air-002").await;
+    let t0 = now_ms() - 240_000;
+    // air-001: a run begins (pending). air-002: an alarm opens.
+    ingest(&api, &dev1, "air-001", t0, 80.0).await;
+    ingest(&api, &dev2, "air-002", t0, 90.0).await;
+    ingest(&api, &dev2, "air-002", t0 + 60_000, 95.0).await;
+    let open = eventually("air-002's alarm", || {
+        let (api, admin) = (api.clone(), admin.clone());
+        async move {
+            let l = alarms(&api, &admin, "status=active").await;
+            (l.len() == 1).then(|| l[0].clone())
+        }
+    })
+    .await;
+    assert_eq!(open["entity"], "air-002");
+
+    // SIGKILL: nothing saved the pending run.
+    let config = srv.config.clone();
+    drop(srv);
+    let srv = restart(dir.path(), &config);
+    let api = format!("{}/api/v1", srv.base);
+    let admin = login(&srv.base, "admin", ADMIN_PASSWORD).await;
+    let mut stream = alarm_stream(&srv.base, &admin).await;
+    ingest(&api, &dev1, "air-001", t0 + 60_000, 81.0).await;
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "raised", "{ev}");
+    assert_eq!(ev["alarm"]["entity"], "air-001");
+    assert_eq!(
+        ev["alarm"]["since_ms"], t0,
+        "the run began before the restart"
+    );
+    // The open alarm goes on: updated, not raised twice.
+    ingest(&api, &dev2, "air-002", t0 + 70_000, 99.0).await;
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "updated", "{ev}");
+    assert_eq!(ev["alarm"]["id"], open["id"]);
+    assert_eq!(ev["alarm"]["count"], 2);
+    assert_eq!(ev["alarm"]["peak"], 99.0);
+
+    // A graceful stop saves the state; a new run begun before it completes after it.
+    ingest(&api, &dev1, "air-001", t0 + 100_000, 50.0).await; // clears air-001
+    assert_eq!(next_alarm(&mut stream).await["change"], "cleared");
+    ingest(&api, &dev1, "air-001", t0 + 110_000, 85.0).await; // a new run
+    let mut srv = srv;
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &srv.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert!(srv.child.wait().unwrap().success());
+    drop(srv);
+    let srv = restart(dir.path(), &config);
+    let api = format!("{}/api/v1", srv.base);
+    let admin = login(&srv.base, "admin", ADMIN_PASSWORD).await;
+    let mut stream = alarm_stream(&srv.base, &admin).await;
+    ingest(&api, &dev1, "air-001", t0 + 170_000, 86.0).await;
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "raised", "{ev}");
+    assert_eq!(ev["alarm"]["since_ms"], t0 + 110_000);
+    let all = alarms(&api, &admin, "").await;
+    let per_pair: Vec<(&str, &str)> = all
+        .iter()
+        .map(|a| (a["entity"].as_str().unwrap(), a["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        per_pair,
+        [
+            ("air-001", "active"),
+            ("air-001", "cleared"),
+            ("air-002", "active")
+        ],
+        "three alarms in all: none lost, none doubled"
+    );
+}
