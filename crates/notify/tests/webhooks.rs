@@ -535,3 +535,95 @@ async fn a_delivery_being_retried_stops_when_its_endpoint_is_disabled() {
     let stats = wait_stats(&d, "e", "nothing in flight", |s| s.in_flight == 0).await;
     assert_eq!((stats.dropped, stats.state), (1, EndpointState::Disabled));
 }
+
+#[tokio::test]
+async fn an_unanswered_attempt_times_out_and_is_retried() {
+    let silent = Silent::start().await;
+    let recorder = Recorder::new();
+    let d = dispatcher(&recorder);
+    let mut e = endpoint("e", &silent.url);
+    e.timeout = Duration::from_millis(50);
+    e.max_attempts = 2;
+    d.set_endpoints(vec![e]).unwrap();
+    d.enqueue("e", delivery("quiet", 1)).unwrap();
+    let outcomes = recorder.finished("quiet").await;
+    assert!(
+        matches!(
+            &outcomes[..],
+            [
+                Outcome::Retrying {
+                    attempt: 1,
+                    error: AttemptError::Timeout,
+                    ..
+                },
+                Outcome::GaveUp {
+                    attempts: 2,
+                    error: AttemptError::Timeout
+                },
+            ]
+        ),
+        "{outcomes:#?}"
+    );
+    let heads = silent.wait_for_requests(2).await;
+    assert!(heads.iter().all(|h| h
+        .to_ascii_lowercase()
+        .contains("x-zhicheng-delivery: quiet\r\n")));
+}
+
+#[tokio::test]
+async fn only_the_start_of_a_large_error_body_is_kept() {
+    let huge: &'static str = Box::leak("错".repeat(100_000).into_boxed_str());
+    let rx = Receiver::start(vec![Answer {
+        status: 422,
+        headers: vec![],
+        body: huge,
+    }])
+    .await;
+    let recorder = Recorder::new();
+    let d = dispatcher(&recorder);
+    d.set_endpoints(vec![endpoint("e", &rx.url)]).unwrap();
+    d.enqueue("e", delivery("big", 1)).unwrap();
+    match &recorder.finished("big").await[..] {
+        [Outcome::GaveUp {
+            attempts: 1,
+            error: AttemptError::Status { status: 422, body },
+        }] => {
+            // 512 bytes cut inside a 3-byte character: 170 whole ones and a replacement.
+            assert!(body.starts_with(&"错".repeat(170)), "{body}");
+            assert!(body.len() <= 512 + 3, "{}", body.len());
+        }
+        other => panic!("{other:#?}"),
+    }
+}
+
+/// HTTPS is built in (rustls): an `https://` URL is attempted, and a receiver that does not
+/// speak TLS fails the handshake as a connection error, which is retried.
+#[tokio::test]
+async fn https_urls_are_attempted_with_tls() {
+    let rx = Receiver::start(Vec::new()).await;
+    let recorder = Recorder::new();
+    let d = dispatcher(&recorder);
+    let e = endpoint("tls", &rx.url.replacen("http://", "https://", 1));
+    d.set_endpoints(vec![e]).unwrap();
+    d.enqueue("tls", delivery("secure", 1)).unwrap();
+    let outcomes = recorder.finished("secure").await;
+    assert!(
+        matches!(
+            &outcomes[..],
+            [
+                Outcome::Retrying {
+                    attempt: 1,
+                    error: AttemptError::Connect { .. },
+                    ..
+                },
+                Outcome::Retrying { attempt: 2, .. },
+                Outcome::GaveUp {
+                    attempts: 3,
+                    error: AttemptError::Connect { .. }
+                },
+            ]
+        ),
+        "{outcomes:#?}"
+    );
+    assert!(rx.seen().is_empty(), "no plain HTTP request got through");
+}
