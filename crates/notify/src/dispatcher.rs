@@ -762,3 +762,38 @@ fn now_ms() -> i64 {
         Err(_) => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dispatcher_can_be_shared_between_tasks() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<Dispatcher>();
+        shareable::<EndpointStats>();
+    }
+
+    #[test]
+    fn deliveries_must_fit_in_headers() {
+        let ok = Delivery::new("alarm-1:raised", "alarm.raised", "{}", 0);
+        assert!(check_header_text(&ok, "id", &ok.id).is_ok());
+        for bad in ["", "有中文", "a b", "line\nbreak", &"x".repeat(129)] {
+            assert!(
+                matches!(
+                    check_header_text(&ok, "event", bad),
+                    Err(Error::InvalidDelivery { ref field, .. }) if field == "event"
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn new_needs_a_runtime() {
+        assert!(matches!(
+            Dispatcher::new(Arc::new(crate::NoJournal)),
+            Err(Error::NoRuntime)
+        ));
+    }
+}

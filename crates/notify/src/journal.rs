@@ -180,6 +180,9 @@ pub enum DropReason {
 /// Nothing is recorded at [`Dispatcher::shutdown`](crate::Dispatcher::shutdown): a delivery
 /// without a final outcome is still due, and the engine enqueues it again after the restart.
 ///
+/// It must not panic: a panic ends the endpoint's task, and the endpoint then sends nothing
+/// until it is removed and added again.
+///
 /// A closure `Fn(&str, &Delivery, &Outcome)` is a journal.
 pub trait Journal: Send + Sync + 'static {
     /// Records `outcome` for `delivery` to the endpoint with id `endpoint`. The delivery's
@@ -202,4 +205,73 @@ pub struct NoJournal;
 
 impl Journal for NoJournal {
     fn record(&self, _: &str, _: &Delivery, _: &Outcome) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_as_json_for_the_outbox() {
+        let json = |o: &Outcome| serde_json::to_string(o).unwrap();
+        assert_eq!(
+            json(&Outcome::Delivered {
+                status: 204,
+                attempts: 2,
+                latency: Duration::from_millis(35),
+            }),
+            r#"{"outcome":"delivered","status":204,"attempts":2,"latency_ms":35}"#
+        );
+        let retrying = Outcome::Retrying {
+            attempt: 1,
+            error: AttemptError::Status {
+                status: 503,
+                body: "busy".into(),
+            },
+            next_in: Duration::from_millis(1500),
+        };
+        assert_eq!(
+            json(&retrying),
+            r#"{"outcome":"retrying","attempt":1,"error":{"kind":"status","status":503,"body":"busy"},"next_in_ms":1500}"#
+        );
+        assert_eq!(
+            json(&Outcome::Dropped {
+                reason: DropReason::QueueFull
+            }),
+            r#"{"outcome":"dropped","reason":"queue_full"}"#
+        );
+        let gave_up = Outcome::GaveUp {
+            attempts: 8,
+            error: AttemptError::Timeout,
+        };
+        for o in [retrying, gave_up] {
+            assert_eq!(serde_json::from_str::<Outcome>(&json(&o)).unwrap(), o);
+        }
+    }
+
+    #[test]
+    fn errors_read_well() {
+        assert_eq!(
+            AttemptError::Status {
+                status: 500,
+                body: String::new()
+            }
+            .to_string(),
+            "HTTP 500"
+        );
+        assert_eq!(
+            AttemptError::Redirect {
+                status: 302,
+                location: Some("https://x/".into())
+            }
+            .to_string(),
+            "HTTP 302 redirect to https://x/ (not followed)"
+        );
+        assert!(!Outcome::Retrying {
+            attempt: 1,
+            error: AttemptError::Timeout,
+            next_in: Duration::ZERO
+        }
+        .is_final());
+    }
 }
