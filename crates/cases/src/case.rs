@@ -242,7 +242,7 @@ pub struct Satisfaction {
     pub at_ms: i64,
 }
 
-/// The deadline of each stage, set when the stage starts (see [`deadline`](crate::deadline)).
+/// The deadline of each stage, set when the stage starts (see [`deadline`](mod@crate::deadline)).
 ///
 /// A deadline already includes the suspensions that ended during its stage; one in progress
 /// is added by [`due_times`](crate::due_times).
@@ -300,7 +300,7 @@ pub struct CaseState {
     pub co_departments: Vec<String>,
     /// Reported at.
     pub created_ms: i64,
-    /// First registered at (kept across reopening; see [`stats`](crate::stats)).
+    /// First registered at (kept across reopening; see [`stats`](mod@crate::stats)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_ms: Option<i64>,
     /// Last dispatched or reassigned at.

@@ -18,7 +18,7 @@
 //! * [`deadline`] — the time-limit [`Policy`], due times with suspended time excluded, overdue
 //!   and the escalation the engine's timer should apply.
 //! * [`duplicate`] — duplicate suggestions: same category, near, close in time, still open.
-//! * [`stats`] — counts, on-time rate and mean handling time by status, category, department,
+//! * [`stats`](mod@stats) — counts, on-time rate and mean handling time by status, category, department,
 //!   region or period.
 //!
 //! No I/O, no async, no clock: every time is the caller's, in epoch milliseconds.

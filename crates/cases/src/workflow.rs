@@ -34,7 +34,7 @@
 //! and restarts the handle clock; a reopening clears the assignment and the satisfaction, keeps
 //! the first registration time and the escalation level; an escalation adds the department to
 //! `co_departments` and, at level 1, sets the escalation deadline. Deadlines: see
-//! [`deadline`](crate::deadline).
+//! [`deadline`](mod@crate::deadline).
 //!
 //! A merge makes the duplicate terminal; the engine records it on the master with [`absorb`].
 
