@@ -390,6 +390,7 @@ impl CaseState {
             due_ms: self.running_due_ms(),
             suspended_total_ms: self.suspended_total_ms,
             rework_count: self.rework_count,
+            satisfaction: self.satisfaction.as_ref().map(|s| s.score),
             merged_into: self.merged_into.clone(),
         }
     }
@@ -448,6 +449,9 @@ pub struct CaseBrief {
     /// Failed verifications.
     #[serde(default)]
     pub rework_count: u32,
+    /// The satisfaction score (1–5), once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<u8>,
     /// Merged into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<String>,
@@ -479,4 +483,74 @@ pub struct TimelineEntry {
     pub note: Option<String>,
     /// The action's data as JSON (attachments, scores, …).
     pub data: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{apply, report, Action, NewCase, Policy};
+
+    #[test]
+    fn state_round_trips_as_json() {
+        let p = Policy::builtin();
+        let desk = Actor::Dispatcher { user: "op".into() };
+        let mut n = NewCase::new("AJ-9", Source::Open311, "C01-10");
+        (n.lon, n.lat, n.grid) = (Some(118.6), Some(35.8), Some("G1".into()));
+        let s = report(n, &Actor::Reporter, 5, &p).unwrap().state;
+        let s = apply(
+            &s,
+            Action::Register {
+                category: None,
+                urgency: None,
+            },
+            &desk,
+            6,
+            &p,
+        )
+        .unwrap()
+        .state;
+        let s = apply(
+            &s,
+            Action::Suspend {
+                reason: "等".into(),
+                until_ms: Some(100),
+            },
+            &desk,
+            7,
+            &p,
+        )
+        .unwrap()
+        .state;
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""status":"suspended""#), "{json}");
+        assert!(
+            !json.contains("merged_into"),
+            "absent options are left out: {json}"
+        );
+        let back: CaseState = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        let b = s.brief();
+        let back: CaseBrief = serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+        assert_eq!(back, b);
+        assert_eq!(b.due_ms, None); // suspended: no running deadline
+        let e = serde_json::from_str::<CaseState>(
+            &json.replace(r#""id":"#, r#""reporter_phone":"1","id":"#),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("unknown field `reporter_phone`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            Status::ALL.map(Status::name_zh).join(" "),
+            "已上报 已立案 已派遣 处置中 已处置 已核查 已结案 不予立案 挂起 已并案"
+        );
+        assert_eq!(Status::Handled.to_string(), "handled (已处置)");
+        assert_eq!(Actor::System.role(), "system");
+        assert_eq!(Source::Open311.as_str(), "open311");
+    }
 }

@@ -38,6 +38,9 @@
 //!   (which [`apply`](crate::apply) updates from the same timeline), so calling it again before
 //!   the escalation is applied gives the same action, and after, none.
 //!
+//! **Follow-up.** [`followup_due`] says when a closed case still waits for its satisfaction
+//! call (回访); [`resume_due`] when a suspension with an end time should be lifted.
+//!
 //! ```
 //! use zhicheng_cases::{Policy, Stage, Urgency};
 //! let p = Policy::builtin();
@@ -469,6 +472,16 @@ pub fn resume_due(case: &CaseState, now_ms: i64) -> Option<Action> {
     }
 }
 
+/// Whether the citizen should be called back (回访) now: closed, not yet rated, and closed at
+/// most `within_ms` ago.
+pub fn followup_due(case: &CaseState, now_ms: i64, within_ms: i64) -> bool {
+    case.status == Status::Closed
+        && case.satisfaction.is_none()
+        && case
+            .closed_ms
+            .is_some_and(|c| now_ms >= c && now_ms - c <= within_ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,6 +522,37 @@ mod tests {
             p.limit_ms("no-such", Urgency::Normal, Stage::Handle),
             72 * 60 * M
         );
+    }
+
+    #[test]
+    fn followup() {
+        let p = Policy::builtin();
+        let s = crate::report(
+            crate::NewCase::new("A", crate::Source::Hotline, "H03-01"),
+            &crate::Actor::System,
+            0,
+            &p,
+        )
+        .unwrap()
+        .state;
+        assert!(!followup_due(&s, 0, M));
+        let closed = CaseState {
+            status: Status::Closed,
+            closed_ms: Some(10 * M),
+            ..s
+        };
+        assert!(followup_due(&closed, 10 * M, 60 * M));
+        assert!(followup_due(&closed, 70 * M, 60 * M));
+        assert!(!followup_due(&closed, 70 * M + 1, 60 * M));
+        let rated = CaseState {
+            satisfaction: Some(crate::Satisfaction {
+                score: 4,
+                note: None,
+                at_ms: 20 * M,
+            }),
+            ..closed
+        };
+        assert!(!followup_due(&rated, 30 * M, 60 * M));
     }
 
     #[test]

@@ -64,8 +64,8 @@ pub use case::{
 };
 pub use category::{Category, CategoryTree, Group as CategoryGroup};
 pub use deadline::{
-    due_times, escalation_due, overdue, resume_due, LimitPatch, Limits, Overdue, Policy, Stage,
-    StageMinutes, StagePatch, TimeLimits,
+    due_times, escalation_due, followup_due, overdue, resume_due, LimitPatch, Limits, Overdue,
+    Policy, Stage, StageMinutes, StagePatch, TimeLimits,
 };
 pub use duplicate::{candidates, Candidate, DupParams};
 pub use routing::{Level, Route, RouteEntry, RoutingConfig, RoutingTable};

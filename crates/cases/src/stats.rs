@@ -12,7 +12,9 @@
 //! * `mean_handling_ms` — over closed cases, the mean of `closed_ms − registered_ms −
 //!   suspended_total_ms` (first registration to closing, suspended time excluded; a reopened
 //!   case counts from its first registration: the citizen waited all along); `None` when none;
-//! * `rework_count` — failed verifications, summed.
+//! * `rework_count` — failed verifications, summed;
+//! * `rated`, `mean_satisfaction` — cases with a satisfaction score and their mean (1–5),
+//!   `satisfied_rate` — the share of scores of 4 or 5 (满意率); `None` when none rated.
 //!
 //! Periods are calendar days, ISO weeks or months of the report time (`created_ms`) in China
 //! Standard Time (UTC+8); keys `2026-11-30`, `2026-W49`, `2026-11`. Groups come sorted by key.
@@ -88,6 +90,12 @@ pub struct GroupStats {
     pub mean_handling_ms: Option<i64>,
     /// Failed verifications.
     pub rework_count: u64,
+    /// Cases with a satisfaction score.
+    pub rated: u64,
+    /// Mean score of those.
+    pub mean_satisfaction: Option<f64>,
+    /// Share of scores 4 or 5.
+    pub satisfied_rate: Option<f64>,
 }
 
 #[derive(Default)]
@@ -100,6 +108,9 @@ struct Acc {
     handling_sum: i128,
     handling_n: i64,
     rework: u64,
+    rated: u64,
+    score_sum: u64,
+    satisfied: u64,
 }
 
 fn key(c: &CaseBrief, by: GroupBy, tree: &CategoryTree) -> String {
@@ -145,6 +156,11 @@ pub fn stats(
         let a = groups.entry(key(c, group_by, tree)).or_default();
         a.total += 1;
         a.rework += u64::from(c.rework_count);
+        if let Some(score) = c.satisfaction {
+            a.rated += 1;
+            a.score_sum += u64::from(score);
+            a.satisfied += u64::from(score >= 4);
+        }
         if c.status.is_open() {
             a.open += 1;
             if c.due_ms.is_some_and(|d| now_ms > d) && c.status != Status::Suspended {
@@ -177,6 +193,9 @@ pub fn stats(
             mean_handling_ms: (a.handling_n > 0)
                 .then(|| (a.handling_sum / i128::from(a.handling_n)) as i64),
             rework_count: a.rework,
+            rated: a.rated,
+            mean_satisfaction: (a.rated > 0).then(|| a.score_sum as f64 / a.rated as f64),
+            satisfied_rate: (a.rated > 0).then(|| a.satisfied as f64 / a.rated as f64),
         })
         .collect()
 }
@@ -208,6 +227,7 @@ mod tests {
             due_ms: None,
             suspended_total_ms: 0,
             rework_count: 0,
+            satisfaction: None,
             merged_into: None,
         }
     }
@@ -254,10 +274,25 @@ mod tests {
         assert_eq!(t.mean_handling_ms, Some((10 + 28 + 24) * H / 3));
         assert_eq!(t.rework_count, 3);
         assert_eq!(
+            (t.rated, t.mean_satisfaction, t.satisfied_rate),
+            (0, None, None)
+        );
+        assert_eq!(
             (g[0].total, g[0].open, g[0].closed, g[0].on_time_rate),
             (2, 0, 0, None)
         );
         assert_eq!((g[1].open, g[1].overdue_open), (1, 0)); // suspended: not overdue
+
+        let rated: Vec<CaseBrief> = [5, 4, 2]
+            .into_iter()
+            .map(|score| CaseBrief {
+                satisfaction: Some(score),
+                ..cases[0].clone()
+            })
+            .collect();
+        let g = stats(&rated, GroupBy::Department, &tree, 10 * H);
+        assert_eq!((g[0].rated, g[0].mean_satisfaction), (3, Some(11.0 / 3.0)));
+        assert_eq!(g[0].satisfied_rate, Some(2.0 / 3.0));
 
         let g = stats(&cases, GroupBy::Status, &tree, 10 * H);
         assert_eq!(g.iter().find(|g| g.key == "closed").unwrap().total, 3);

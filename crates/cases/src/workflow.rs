@@ -428,6 +428,87 @@ pub enum WorkflowError {
     },
 }
 
+impl WorkflowError {
+    /// A stable machine code for the API: `not_allowed`, `wrong_actor`, `not_assigned`,
+    /// `invalid`, `time_backwards`, `already_rated`, `already_escalated`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WorkflowError::NotAllowed { .. } => "not_allowed",
+            WorkflowError::WrongActor { .. } => "wrong_actor",
+            WorkflowError::NotAssigned { .. } => "not_assigned",
+            WorkflowError::Invalid { .. } => "invalid",
+            WorkflowError::TimeBackwards { .. } => "time_backwards",
+            WorkflowError::AlreadyRated { .. } => "already_rated",
+            WorkflowError::AlreadyEscalated { .. } => "already_escalated",
+        }
+    }
+
+    /// The message in Chinese, for the people at the desk (the English one is `Display`).
+    pub fn message_zh(&self) -> String {
+        match self {
+            WorkflowError::NotAllowed { action, status } => {
+                format!(
+                    "案件处于「{}」状态，不能执行「{}」",
+                    status.name_zh(),
+                    action_zh(action)
+                )
+            }
+            WorkflowError::WrongActor { action, role, .. } => {
+                format!("「{}」不能由{}执行", action_zh(action), role_zh(role))
+            }
+            WorkflowError::NotAssigned {
+                case, department, ..
+            } => {
+                format!("案件 {case} 未派遣给部门 {department}")
+            }
+            WorkflowError::Invalid { field, message, .. } => {
+                format!("字段 {field} 有误：{message}")
+            }
+            WorkflowError::TimeBackwards { .. } => "操作时间早于案件的上一步".to_owned(),
+            WorkflowError::AlreadyRated { case } => format!("案件 {case} 已回访评价"),
+            WorkflowError::AlreadyEscalated { case, current, .. } => {
+                format!("案件 {case} 已升级到第 {current} 级")
+            }
+        }
+    }
+}
+
+/// The Chinese name of an action (as in the module docs' table).
+pub fn action_zh(action: &str) -> &'static str {
+    match action {
+        "report" => "上报",
+        "register" => "立案",
+        "reject" => "不予立案",
+        "dispatch" => "派遣",
+        "accept" => "签收",
+        "return" => "退回",
+        "reassign" => "改派",
+        "feedback" => "处置反馈",
+        "verify" => "核查",
+        "close" => "结案",
+        "suspend" => "挂起",
+        "resume" => "恢复",
+        "reopen" => "重启",
+        "escalate" => "升级",
+        "merge" => "并案",
+        "merge_in" => "并入",
+        "comment" => "备注",
+        "satisfaction" => "回访",
+        _ => "未知操作",
+    }
+}
+
+fn role_zh(role: &str) -> &'static str {
+    match role {
+        "dispatcher" => "指挥中心",
+        "handler" => "处置部门",
+        "inspector" => "监督员",
+        "reporter" => "上报人",
+        "system" => "系统",
+        _ => "未知角色",
+    }
+}
+
 /// A step's result: the state to store and the entry to append to the timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -999,6 +1080,25 @@ mod tests {
         let who: Actor =
             serde_json::from_str(r#"{"role": "handler", "department": "d", "user": "u"}"#).unwrap();
         assert_eq!(who.role(), "handler");
+    }
+
+    #[test]
+    fn errors_have_codes_and_chinese() {
+        let e = WorkflowError::NotAllowed {
+            action: "close",
+            status: Status::Handling,
+        };
+        assert_eq!(e.code(), "not_allowed");
+        assert_eq!(e.message_zh(), "案件处于「处置中」状态，不能执行「结案」");
+        let e = WorkflowError::WrongActor {
+            action: "verify",
+            role: "handler",
+            allowed: "inspector, dispatcher".into(),
+        };
+        assert_eq!(e.message_zh(), "「核查」不能由处置部门执行");
+        for t in TRANSITIONS {
+            assert_ne!(action_zh(t.action), "未知操作", "{}", t.action);
+        }
     }
 
     #[test]

@@ -301,6 +301,7 @@ fn whole_flow_with_town_calling_county() {
     assert_eq!(g[0].on_time_rate, Some(1.0));
     assert_eq!(g[0].mean_handling_ms, Some(92 * H - 30 * MIN));
     assert_eq!(g[0].rework_count, 1);
+    assert_eq!((g[0].rated, g[0].mean_satisfaction), (1, Some(5.0)));
 }
 
 #[test]
