@@ -374,7 +374,11 @@ pub struct Overdue {
 pub fn due_times(case: &CaseState, now_ms: i64) -> Deadlines {
     let mut d = case.deadlines.clone();
     if let (Status::Suspended, Some(s)) = (case.status, &case.suspension) {
-        shift(&mut d, s.resume_to, (now_ms - s.since_ms).max(0));
+        shift(
+            &mut d,
+            s.resume_to,
+            now_ms.saturating_sub(s.since_ms).max(0),
+        );
     }
     d
 }
@@ -412,7 +416,7 @@ pub fn overdue(case: &CaseState, now_ms: i64) -> Option<Overdue> {
     (now_ms > due).then_some(Overdue {
         stage,
         due_ms: due,
-        late_ms: now_ms - due,
+        late_ms: now_ms.saturating_sub(due),
     })
 }
 
@@ -479,7 +483,7 @@ pub fn followup_due(case: &CaseState, now_ms: i64, within_ms: i64) -> bool {
         && case.satisfaction.is_none()
         && case
             .closed_ms
-            .is_some_and(|c| now_ms >= c && now_ms - c <= within_ms)
+            .is_some_and(|c| now_ms >= c && now_ms.saturating_sub(c) <= within_ms)
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ pub fn candidates(
             };
             let (clon, clat) = (c.lon?, c.lat?);
             let d = haversine_m((lon, lat), (clon, clat));
-            let dt = (new.created_ms - c.created_ms).abs();
+            let dt = i64::try_from(new.created_ms.abs_diff(c.created_ms)).unwrap_or(i64::MAX);
             if d > params.radius_m || dt > params.window_ms {
                 return None;
             }

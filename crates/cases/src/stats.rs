@@ -175,7 +175,8 @@ pub fn stats(
                 }
             }
             if let (Some(r), Some(cl)) = (c.registered_ms, c.closed_ms) {
-                a.handling_sum += i128::from((cl - r - c.suspended_total_ms).max(0));
+                a.handling_sum +=
+                    (i128::from(cl) - i128::from(r) - i128::from(c.suspended_total_ms)).max(0);
                 a.handling_n += 1;
             }
         }

@@ -827,7 +827,7 @@ pub fn apply(
                     "the suspended case has no suspension record",
                 ));
             };
-            let d = (now_ms - sus.since_ms).max(0);
+            let d = now_ms.saturating_sub(sus.since_ms).max(0);
             s.suspended_total_ms = s.suspended_total_ms.saturating_add(d);
             shift(&mut s.deadlines, sus.resume_to, d);
             s.status = sus.resume_to;
@@ -1054,6 +1054,48 @@ mod tests {
                 1,
                 "{n}"
             );
+        }
+    }
+
+    #[test]
+    fn the_documented_table_is_the_data() {
+        let src = include_str!("workflow.rs");
+        for t in TRANSITIONS {
+            let line = src
+                .lines()
+                .find(|l| l.starts_with(&format!("//! | `{}`", t.action)))
+                .unwrap_or_else(|| panic!("no doc row for {}", t.action));
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let (from, to, who) = (cells[2], cells[3], cells[4]);
+            if t.from.len() == Status::ALL.len() {
+                assert_eq!(from, "any");
+            } else {
+                for s in t.from {
+                    assert!(
+                        from.contains(s.as_str()),
+                        "{}: {from} lacks {}",
+                        t.action,
+                        s.as_str()
+                    );
+                }
+                assert_eq!(
+                    from.matches(", ").count() + 1,
+                    t.from.len(),
+                    "{}: {from}",
+                    t.action
+                );
+            }
+            if let Target::To(s) = t.to {
+                assert!(to.starts_with(s.as_str()), "{}: {to}", t.action);
+            }
+            for r in t.who {
+                let name = role_name(*r);
+                assert!(
+                    who.contains(name) || who.starts_with("anyone"),
+                    "{}: {who} lacks {name}",
+                    t.action
+                );
+            }
         }
     }
 
