@@ -41,7 +41,7 @@
 //! let s = apply(&s.state, Action::Accept, &town, 3 * hour, &policy).unwrap();
 //! assert_eq!((s.entry.from, s.entry.to), (Status::Dispatched, Status::Handling));
 //!
-//! // A department that is not assigned cannot close it, nor can it skip verification.
+//! // Nobody closes a case that has not been handled and verified.
 //! let err = apply(&s.state, Action::Close { note: None }, &desk, 4 * hour, &policy).unwrap_err();
 //! assert_eq!(err.to_string(), "action `close` is not allowed in status handling (处置中)");
 //! ```

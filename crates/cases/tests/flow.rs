@@ -981,3 +981,156 @@ fn register_corrects_category_and_urgency() {
     assert_eq!(c.state.deadlines.handle_ms, Some(T0 + 130 * MIN));
     assert_eq!(c.timeline[1].data["category"], "E04-01");
 }
+
+/// A deterministic random walk: thousands of steps by random actors; whatever is accepted keeps
+/// the state consistent, and whatever is refused leaves it untouched.
+#[test]
+fn random_walk_keeps_the_invariants() {
+    let p = Policy::builtin();
+    let r = routing(&p);
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: usize| {
+        // xorshift64*
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        (seed.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    };
+    let depts = ["town-101", "town-102", "county-cgj"];
+    let mut accepted = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for case_no in 0..80 {
+        let mut c = Case::open(vending(&format!("RW-{case_no}")), &Actor::Reporter, T0, &p);
+        let mut now = T0;
+        for _ in 0..150 {
+            now += (next(6) as i64) * H;
+            let d = depts[next(3)];
+            let action = match next(17) {
+                0 => register(),
+                1 => Action::Reject { reason: "r".into() },
+                2 => dispatch(d),
+                3 => Action::Accept,
+                4 => Action::Return { reason: "r".into() },
+                5 => Action::Reassign {
+                    department: d.into(),
+                    reason: "r".into(),
+                },
+                6 => feedback("n"),
+                7 => Action::Verify {
+                    passed: next(2) == 0,
+                    note: Some("n".into()),
+                },
+                8 => Action::Close { note: None },
+                9 => Action::Suspend {
+                    reason: "r".into(),
+                    until_ms: None,
+                },
+                10 => Action::Resume,
+                11 => Action::Reopen { reason: "r".into() },
+                12 => escalation_due(&c.state, &r, now).unwrap_or(Action::Escalate {
+                    to_department: d.into(),
+                    level: 1 + next(2) as u8,
+                }),
+                13 => Action::Merge {
+                    into_case: "RW-X".into(),
+                },
+                14 => Action::Comment { text: "t".into() },
+                15 => Action::Satisfaction {
+                    score: 1 + next(5) as u8,
+                    note: None,
+                },
+                _ => Action::Accept,
+            };
+            let by = match next(6) {
+                0 => desk(),
+                1 => inspector(),
+                2 => Actor::Reporter,
+                3 => Actor::System,
+                4 => handler(d),
+                _ => handler(c.state.department.as_deref().unwrap_or("town-101")),
+            };
+            // Half the time, the step that moves the case on, by the right actor.
+            let (action, by) = if next(2) == 0 {
+                (action, by)
+            } else {
+                let own = handler(c.state.department.as_deref().unwrap_or("town-101"));
+                match c.state.status {
+                    Status::Reported => (register(), desk()),
+                    Status::Registered => (dispatch(d), desk()),
+                    Status::Dispatched => (Action::Accept, own),
+                    Status::Handling => (feedback("n"), own),
+                    Status::Handled => (
+                        Action::Verify {
+                            passed: next(3) > 0,
+                            note: Some("n".into()),
+                        },
+                        inspector(),
+                    ),
+                    Status::Verified => (Action::Close { note: None }, desk()),
+                    Status::Closed if c.state.satisfaction.is_none() => (
+                        Action::Satisfaction {
+                            score: 3,
+                            note: None,
+                        },
+                        Actor::Reporter,
+                    ),
+                    Status::Suspended => (Action::Resume, Actor::System),
+                    _ => (Action::Reopen { reason: "r".into() }, desk()),
+                }
+            };
+            let before = c.state.clone();
+            match c.try_step(action, &by, now, &p) {
+                Ok(Step { state, entry }) => {
+                    accepted += 1;
+                    seen.insert(entry.action.clone());
+                    assert_eq!((entry.from, entry.to), (before.status, state.status));
+                    assert_eq!(entry.at_ms, now);
+                    c.state = state;
+                    c.timeline.push(entry);
+                }
+                Err(_) => assert_eq!(c.state, before),
+            }
+            let s = &c.state;
+            assert_eq!(
+                s.status == Status::Suspended,
+                s.suspension.is_some(),
+                "{s:?}"
+            );
+            assert_eq!(s.status == Status::Merged, s.merged_into.is_some());
+            assert!(s.escalation_level <= 2);
+            assert!(s.satisfaction.is_none() || s.status == Status::Closed);
+            let working = [
+                Status::Dispatched,
+                Status::Handling,
+                Status::Handled,
+                Status::Verified,
+            ];
+            let at = s.suspension.as_ref().map_or(s.status, |x| x.resume_to);
+            if working.contains(&at) {
+                assert!(s.department.is_some(), "{s:?}");
+            }
+            if [
+                Status::Reported,
+                Status::Registered,
+                Status::Dispatched,
+                Status::Handling,
+                Status::Handled,
+            ]
+            .contains(&s.status)
+            {
+                assert!(s.running_due_ms().is_some(), "{s:?}");
+            }
+            // Deadlines never come before the stage's start.
+            if let (Some(reg), Some(due)) = (s.registered_ms, s.deadlines.dispatch_ms) {
+                assert!(due > reg);
+            }
+            if s.status == Status::Merged {
+                break;
+            }
+        }
+        assert!(c.timeline.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    }
+    assert!(accepted > 300, "{accepted}");
+    // Every action was taken somewhere in the walk.
+    assert_eq!(seen.len(), TRANSITIONS.len(), "{seen:?}");
+}
