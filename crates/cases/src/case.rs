@@ -276,6 +276,9 @@ pub struct CaseState {
     pub status: Status,
     /// Where it came from.
     pub source: Source,
+    /// The origin's own reference: the alarm id, the hotline ticket, the Open311 request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ref: Option<String>,
     /// Category code (of the [`CategoryTree`](crate::CategoryTree)).
     pub category: String,
     /// Urgency.

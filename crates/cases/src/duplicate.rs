@@ -68,7 +68,7 @@ pub fn candidates(
     let (Some(lon), Some(lat)) = (new.lon, new.lat) else {
         return Vec::new();
     };
-    if params.radius_m <= 0.0 || params.window_ms <= 0 {
+    if !params.radius_m.is_finite() || params.radius_m <= 0.0 || params.window_ms <= 0 {
         return Vec::new();
     }
     let mut out: Vec<Candidate> = existing
@@ -88,7 +88,8 @@ pub fn candidates(
             let (clon, clat) = (c.lon?, c.lat?);
             let d = haversine_m((lon, lat), (clon, clat));
             let dt = i64::try_from(new.created_ms.abs_diff(c.created_ms)).unwrap_or(i64::MAX);
-            if d > params.radius_m || dt > params.window_ms {
+            // A NaN coordinate gives a NaN distance: not near anything.
+            if d.is_nan() || d > params.radius_m || dt > params.window_ms {
                 return None;
             }
             let score =
@@ -168,5 +169,14 @@ mod tests {
             ..p
         };
         assert_eq!(ids(&p2), ["parent", "a", "b"]);
+        // Nonsense parameters or coordinates find nothing rather than everything.
+        let nan = DupParams {
+            radius_m: f64::NAN,
+            ..p
+        };
+        assert!(ids(&nan).is_empty());
+        let mut odd = brief("odd", "C01-01", Some(118.0), 30 * min);
+        odd.lat = Some(f64::NAN);
+        assert!(candidates(&new, &[odd], &p, &tree).is_empty());
     }
 }

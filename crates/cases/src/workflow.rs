@@ -30,7 +30,7 @@
 //! | `satisfaction` 回访 | closed 已结案 | unchanged (once) | reporter, dispatcher |
 //!
 //! Effects worth knowing: a return clears the department and co-departments (it was not
-//! theirs); a reassignment restarts the handle clock; a failed verification counts a rework
+//! theirs); a reassignment restarts the handle clock and keeps the co-departments; a failed verification counts a rework
 //! and restarts the handle clock; a reopening clears the assignment and the satisfaction, keeps
 //! the first registration time and the escalation level; an escalation adds the department to
 //! `co_departments` and, at level 1, sets the escalation deadline. Deadlines: see
@@ -528,6 +528,9 @@ pub struct NewCase {
     pub source: Source,
     /// Category code.
     pub category: String,
+    /// The origin's own reference: the alarm id, the hotline ticket, the Open311 request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ref: Option<String>,
     /// Urgency; default: the category's ([`CategoryTree::default_urgency`](crate::CategoryTree::default_urgency)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urgency: Option<Urgency>,
@@ -552,6 +555,7 @@ impl NewCase {
             id: id.into(),
             source,
             category: category.into(),
+            source_ref: None,
             urgency: None,
             region: None,
             grid: None,
@@ -586,6 +590,9 @@ fn text(action: &'static str, field: &'static str, v: &str, max: usize) -> Res<(
 pub fn report(new: NewCase, by: &Actor, now_ms: i64, policy: &Policy) -> Res<Step> {
     const A: &str = "report";
     text(A, "id", &new.id, 64)?;
+    if let Some(r) = &new.source_ref {
+        text(A, "source_ref", r, 128)?;
+    }
     if !policy.categories().contains(&new.category) {
         return Err(invalid(
             A,
@@ -614,6 +621,7 @@ pub fn report(new: NewCase, by: &Actor, now_ms: i64, policy: &Policy) -> Res<Ste
         id: new.id,
         status: Status::Reported,
         source: new.source,
+        source_ref: new.source_ref,
         category: new.category,
         urgency,
         region: new.region,

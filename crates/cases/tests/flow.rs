@@ -341,8 +341,13 @@ fn level_two_after_the_county_misses_too_and_never_again() {
             level: 2
         })
     );
-    // A department routing does not know: the command center too.
-    let mut e = Case::open(vending("AJ-004"), &Actor::Reporter, T0, &p);
+    // An automatic alarm keeps the alarm's id; a department routing does not know escalates
+    // to the command center too.
+    let mut alarm = vending("AJ-004");
+    alarm.source = Source::Alarm;
+    alarm.source_ref = Some("alarm-7781".into());
+    let mut e = Case::open(alarm, &Actor::System, T0, &p);
+    assert_eq!(e.state.source_ref.as_deref(), Some("alarm-7781"));
     e.step(register(), &desk(), T0, &p);
     e.step(dispatch("somebody"), &desk(), T0, &p);
     assert!(matches!(
