@@ -21,18 +21,19 @@
 //! | `feedback` 处置反馈 | handling 处置中 | handled 已处置 | handler (assigned or co-assigned) |
 //! | `verify` 核查 | handled 已处置 | passed: verified 已核查; failed: handling 处置中 (rework 返工) | inspector, dispatcher |
 //! | `close` 结案 | verified 已核查 | closed 已结案 | dispatcher |
-//! | `suspend` 挂起 | registered, dispatched, handling, handled | suspended 挂起 | dispatcher |
+//! | `suspend` 挂起 | registered 已立案, dispatched 已派遣, handling 处置中, handled 已处置 | suspended 挂起 | dispatcher |
 //! | `resume` 恢复 | suspended 挂起 | the status it was suspended from | dispatcher, system |
 //! | `reopen` 重启 | closed 已结案, rejected 不予立案 | registered 已立案 | dispatcher |
-//! | `escalate` 升级 (乡呼县应) | dispatched, handling | unchanged (co-assigns) | system, dispatcher |
-//! | `merge` 并案 | reported, registered, dispatched | merged 已并案 | dispatcher |
+//! | `escalate` 升级 (乡呼县应) | dispatched 已派遣, handling 处置中 | unchanged (co-assigns) | system, dispatcher |
+//! | `merge` 并案 | reported 已上报, registered 已立案, dispatched 已派遣 | merged 已并案 | dispatcher |
 //! | `comment` 备注 | any | unchanged | anyone (a handler: assigned or co-assigned) |
 //! | `satisfaction` 回访 | closed 已结案 | unchanged (once) | reporter, dispatcher |
 //!
 //! Effects worth knowing: a return clears the department and co-departments (it was not
-//! theirs); a reassignment restarts the handle clock and keeps the co-departments; a failed verification counts a rework
-//! and restarts the handle clock; a reopening clears the assignment and the satisfaction, keeps
-//! the first registration time and the escalation level; an escalation adds the department to
+//! theirs); a reassignment restarts the handle clock and keeps the co-departments; a failed
+//! verification counts a rework and restarts the handle clock; a reopening clears the
+//! assignment and the satisfaction, keeps the first registration time and the escalation level
+//! (never twice at one level, over the case's whole life); an escalation adds the department to
 //! `co_departments` and, at level 1, sets the escalation deadline. Deadlines: see
 //! [`deadline`](mod@crate::deadline).
 //!
@@ -510,7 +511,7 @@ fn role_zh(role: &str) -> &'static str {
 }
 
 /// A step's result: the state to store and the entry to append to the timeline.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// The new state.
     pub state: CaseState,
