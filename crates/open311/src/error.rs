@@ -94,7 +94,7 @@ mod tests {
         let bad = Open311Error::bad_request("service_code was not provided");
         let missing = Open311Error::not_found("service `x` was not found");
         let key = Open311Error::missing_api_key();
-        assert_eq!(http_status(&[bad.clone()]), 400);
+        assert_eq!(http_status(std::slice::from_ref(&bad)), 400);
         assert_eq!(http_status(&[bad.clone(), missing.clone()]), 404);
         assert_eq!(
             http_status(&[missing.clone(), bad.clone(), key.clone()]),

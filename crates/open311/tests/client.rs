@@ -17,8 +17,8 @@ use axum::Router;
 use serde_json::Value;
 use zhicheng_open311::{
     http_status, parse_requests_query, resource_format, Attribute, AttributeValue, Datatype,
-    Filter, Format, Open311Error, Render, Service, ServiceDefinition, ServiceRequest,
-    ServiceType, Status,
+    Filter, Format, Open311Error, Render, Service, ServiceDefinition, ServiceRequest, ServiceType,
+    Status,
 };
 
 const JURISDICTION: &str = "zhicheng.example";
@@ -62,8 +62,14 @@ fn definition() -> ServiceDefinition {
                 order: 1,
                 description: "故障现象".into(),
                 values: vec![
-                    AttributeValue { key: "dark".into(), name: "不亮".into() },
-                    AttributeValue { key: "flicker".into(), name: "闪烁".into() },
+                    AttributeValue {
+                        key: "dark".into(),
+                        name: "不亮".into(),
+                    },
+                    AttributeValue {
+                        key: "flicker".into(),
+                        name: "闪烁".into(),
+                    },
                 ],
             },
             Attribute {
@@ -128,7 +134,12 @@ type Seen = Arc<Mutex<Vec<String>>>;
 
 fn body(format: Format, status: u16, text: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, [(header::CONTENT_TYPE, format.content_type())], text).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, format.content_type())],
+        text,
+    )
+        .into_response()
 }
 
 fn errors(format: Format, errors: Vec<Open311Error>) -> Response {
@@ -140,7 +151,10 @@ async fn endpoint(State(seen): State<Seen>, uri: Uri) -> Response {
     let query = uri.query().unwrap_or("");
     seen.lock().unwrap().push(format!("{}?{query}", uri.path()));
     let Some(path) = uri.path().strip_prefix("/open311/v2/") else {
-        return errors(Format::Xml, vec![Open311Error::not_found("no such resource")]);
+        return errors(
+            Format::Xml,
+            vec![Open311Error::not_found("no such resource")],
+        );
     };
     let (resource, format) = match resource_format(path) {
         Ok(rf) => rf,
@@ -156,9 +170,7 @@ async fn endpoint(State(seen): State<Seen>, uri: Uri) -> Response {
     }
     match resource.split_once('/') {
         None if resource == "services" => body(format, 200, services().render(format)),
-        Some(("services", code)) if code == "LAMP" => {
-            body(format, 200, definition().render(format))
-        }
+        Some(("services", "LAMP")) => body(format, 200, definition().render(format)),
         None if resource == "requests" => match parse_requests_query(query, NOW) {
             Ok(q) => {
                 let all = requests();
@@ -166,7 +178,12 @@ async fn endpoint(State(seen): State<Seen>, uri: Uri) -> Response {
                     .into_iter()
                     .filter(|r| match &q.filter {
                         Filter::Ids(ids) => ids.contains(&r.service_request_id),
-                        Filter::Search { service_codes, start_ms, end_ms, statuses } => {
+                        Filter::Search {
+                            service_codes,
+                            start_ms,
+                            end_ms,
+                            statuses,
+                        } => {
                             (service_codes.is_empty() || service_codes.contains(&r.service_code))
                                 && (statuses.is_empty() || statuses.contains(&r.status))
                                 && (*start_ms..=*end_ms).contains(&r.requested_datetime)
@@ -178,21 +195,36 @@ async fn endpoint(State(seen): State<Seen>, uri: Uri) -> Response {
             Err(e) => errors(format, e),
         },
         Some(("requests", id)) => {
-            let found: Vec<ServiceRequest> =
-                requests().into_iter().filter(|r| r.service_request_id == id).collect();
+            let found: Vec<ServiceRequest> = requests()
+                .into_iter()
+                .filter(|r| r.service_request_id == id)
+                .collect();
             if found.is_empty() {
-                errors(format, vec![Open311Error::not_found(format!("request `{id}` was not found"))])
+                errors(
+                    format,
+                    vec![Open311Error::not_found(format!(
+                        "request `{id}` was not found"
+                    ))],
+                )
             } else {
                 body(format, 200, found.render(format))
             }
         }
-        _ => errors(format, vec![Open311Error::not_found(format!("`{resource}` was not found"))]),
+        _ => errors(
+            format,
+            vec![Open311Error::not_found(format!(
+                "`{resource}` was not found"
+            ))],
+        ),
     }
 }
 
 fn form_jurisdiction(query: &str) -> Option<String> {
     // The test server's own reading; the crate's query parser is exercised on /requests.
-    query.split('&').find_map(|p| p.strip_prefix("jurisdiction_id=")).map(str::to_owned)
+    query
+        .split('&')
+        .find_map(|p| p.strip_prefix("jurisdiction_id="))
+        .map(str::to_owned)
 }
 
 /// A JSON value as the text XML would have: strings as they are, numbers and booleans written.
@@ -211,10 +243,19 @@ enum Outcome {
 
 async fn run_client(base: &str, format: Format) -> Outcome {
     let python = std::env::var("ZHICHENG_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/client/georeport_client.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/client/georeport_client.py"
+    );
     let mut cmd = tokio::process::Command::new(&python);
     cmd.arg(script)
-        .args([base, JURISDICTION, format.extension(), "LAMP", "C-2026-0042"])
+        .args([
+            base,
+            JURISDICTION,
+            format.extension(),
+            "LAMP",
+            "C-2026-0042",
+        ])
         .stdin(Stdio::null())
         .kill_on_drop(true);
     if let Ok(extra) = std::env::var("ZHICHENG_OPEN311_CLIENT_PYTHONPATH") {
@@ -234,7 +275,11 @@ async fn run_client(base: &str, format: Format) -> Outcome {
     if output.status.code() == Some(3) {
         return Outcome::Missing(stderr.trim().to_owned());
     }
-    assert!(output.status.success(), "the client failed ({}):\n{stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "the client failed ({}):\n{stderr}",
+        output.status
+    );
     Outcome::Read(serde_json::from_slice(&output.stdout).expect("the client prints JSON"))
 }
 
@@ -247,13 +292,21 @@ fn check(read: &Value, format: Format) {
     let lamp = &services[0];
     assert_eq!(text(&lamp["service_code"]), "LAMP", "{at}");
     assert_eq!(text(&lamp["service_name"]), "路灯不亮", "{at}");
-    assert_eq!(text(&lamp["description"]), "Street light out & flickering", "{at}");
+    assert_eq!(
+        text(&lamp["description"]),
+        "Street light out & flickering",
+        "{at}"
+    );
     assert_eq!(text(&lamp["metadata"]), "true", "{at}");
     assert_eq!(text(&lamp["type"]), "realtime", "{at}");
     assert_eq!(text(&lamp["keywords"]), "路灯, 照明", "{at}");
     assert_eq!(text(&lamp["group"]), "市政设施", "{at}");
     assert_eq!(text(&services[1]["service_code"]), "ROAD", "{at}");
-    assert_eq!(text(&services[1]["description"]), "Potholes <and> cracks", "{at}");
+    assert_eq!(
+        text(&services[1]["description"]),
+        "Potholes <and> cracks",
+        "{at}"
+    );
     assert_eq!(text(&services[1]["metadata"]), "false", "{at}");
     assert_eq!(text(&services[1]["type"]), "batch", "{at}");
 
@@ -267,20 +320,41 @@ fn check(read: &Value, format: Format) {
     assert_eq!(text(&attrs[0]["order"]), "1", "{at}");
     let values = attrs[0]["values"].as_array().expect("values");
     assert_eq!(values.len(), 2, "{at}");
-    assert_eq!((text(&values[1]["key"]), text(&values[1]["name"])), ("flicker".into(), "闪烁".into()));
-    assert_eq!(text(&attrs[1]["datatype_description"]), "灯杆编号，如 P-17", "{at}");
+    assert_eq!(
+        (text(&values[1]["key"]), text(&values[1]["name"])),
+        ("flicker".into(), "闪烁".into())
+    );
+    assert_eq!(
+        text(&attrs[1]["datatype_description"]),
+        "灯杆编号，如 P-17",
+        "{at}"
+    );
 
     let list = read["requests"].as_array().expect("requests");
-    let ids: Vec<String> = list.iter().map(|r| text(&r["service_request_id"])).collect();
+    let ids: Vec<String> = list
+        .iter()
+        .map(|r| text(&r["service_request_id"]))
+        .collect();
     assert_eq!(ids, ["C-2026-0042", "C-2026-0007"], "{at}");
     let by_code = read["by_code"].as_array().expect("by_code");
     assert_eq!(by_code.len(), 1, "{at}");
-    assert_eq!(text(&by_code[0]["service_request_id"]), "C-2026-0042", "{at}");
+    assert_eq!(
+        text(&by_code[0]["service_request_id"]),
+        "C-2026-0042",
+        "{at}"
+    );
     let closed = &list[1];
     assert_eq!(text(&closed["status"]), "closed", "{at}");
-    assert_eq!(text(&closed["updated_datetime"]), "2026-11-01T14:05:00+08:00", "{at}");
+    assert_eq!(
+        text(&closed["updated_datetime"]),
+        "2026-11-01T14:05:00+08:00",
+        "{at}"
+    );
     assert_eq!(text(&closed["address_id"]), "A-991", "{at}");
-    assert!(closed.get("lat").is_none() && closed.get("description").is_none(), "{at}");
+    assert!(
+        closed.get("lat").is_none() && closed.get("description").is_none(),
+        "{at}"
+    );
 
     let one = &read["request"];
     for (field, want) in [
@@ -318,9 +392,12 @@ async fn georeport_client_lists_services_and_reads_requests() {
         match run_client(&base, format).await {
             Outcome::Read(read) => check(&read, format),
             Outcome::Missing(why) => {
-                let required = std::env::var("ZHICHENG_TEST_OPEN311_CLIENT")
-                    .is_ok_and(|v| v == "required");
-                assert!(!required, "ZHICHENG_TEST_OPEN311_CLIENT=required and the client is missing: {why}");
+                let required =
+                    std::env::var("ZHICHENG_TEST_OPEN311_CLIENT").is_ok_and(|v| v == "required");
+                assert!(
+                    !required,
+                    "ZHICHENG_TEST_OPEN311_CLIENT=required and the client is missing: {why}"
+                );
                 eprintln!(
                     "SKIPPED: the independent Open311 client is not installed ({why}); \
                      install it with `pip install georeport==0.3.1`"
