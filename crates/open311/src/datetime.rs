@@ -44,7 +44,7 @@ pub fn parse(text: &str) -> Result<i64, DateTimeError> {
     }
     let parsed = OffsetDateTime::parse(t, &Rfc3339).or_else(|_| parse_without_seconds(t));
     let dt = parsed.map_err(|_| err())?;
-    Ok((dt.unix_timestamp_nanos() / 1_000_000) as i64)
+    Ok(dt.unix_timestamp_nanos().div_euclid(1_000_000) as i64)
 }
 
 /// `YYYY-MM-DDThh:mmTZD`, which the W3C note allows and RFC 3339 does not.

@@ -1,7 +1,8 @@
 //! The independent client: `georeport` (PyPI, Apache-2.0, not ours) lists the services,
 //! reads a definition, and reads requests from bodies this crate renders, in JSON and XML.
 //!
-//! Needs `python3` with `georeport` (`pip install georeport==0.3.1`). Without it the test
+//! Needs `python3` with `georeport` (`pip install georeport==0.3.1`, or pinned with its
+//! dependencies: `pip install --target DIR -r tests/client/requirements.txt`). Without it the test
 //! says so and passes, unless `ZHICHENG_TEST_OPEN311_CLIENT=required`. `ZHICHENG_PYTHON`
 //! names another interpreter; `ZHICHENG_OPEN311_CLIENT_PYTHONPATH` is added to `PYTHONPATH`
 //! (for `pip install --target DIR`).
