@@ -4,7 +4,7 @@
 //! * [`resource`] — the resources: [`Service`], [`ServiceDefinition`] with its
 //!   [`Attribute`]s, [`ServiceRequest`], [`PostResponse`], [`TokenResponse`], and
 //!   [`Discovery`] (built by [`Discovery::georeport_v2`]).
-//! * [`format`] — [`Format`] (`.xml` required by the spec, `.json` optional; we serve both),
+//! * [`format`](mod@format) — [`Format`] (`.xml` required by the spec, `.json` optional; we serve both),
 //!   taken from the resource's suffix by [`split_format`] / [`resource_format`].
 //! * [`render`] — [`Render`]: every body in both formats as the spec shows them (XML with the
 //!   prolog and the spec's root elements; JSON in the Spark convention, bare arrays).

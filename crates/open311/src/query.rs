@@ -142,6 +142,20 @@ pub fn parse_requests_query(query: &str, now_ms: i64) -> Result<RequestsQuery, V
         if value.is_empty() {
             continue;
         }
+        const KNOWN: [&str; 8] = [
+            "service_request_id",
+            "service_code",
+            "status",
+            "start_date",
+            "end_date",
+            "page",
+            "page_size",
+            "jurisdiction_id",
+        ];
+        if KNOWN.contains(&&*key) && value.chars().any(char::is_control) {
+            errors.push(bad(format!("{key} has control characters")));
+            continue;
+        }
         match &*key {
             "service_request_id" => add_items("service_request_id", value, &mut ids, &mut errors),
             "service_code" => add_items("service_code", value, &mut codes, &mut errors),

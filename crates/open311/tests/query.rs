@@ -145,7 +145,11 @@ fn lists_are_bounded_and_unknowns_ignored() {
         &format!("service_code={}", "x".repeat(129)),
         "longer than 128",
     );
-    assert_eq!(query("api_key=k&foo=bar&status=").page, 1);
+    assert_eq!(query("api_key=k&foo=bar%00&status=").page, 1);
+    refused(
+        "jurisdiction_id=a%0Ab",
+        "jurisdiction_id has control characters",
+    );
     // A leading `?` is allowed.
     assert_eq!(search("?status=closed").3, [Status::Closed]);
     // Every fault at once.
