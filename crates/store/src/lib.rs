@@ -20,10 +20,12 @@ pub use alarm::{
     AlarmAction, AlarmChange, AlarmChangeKind, AlarmComment, AlarmQuery, AlarmRecord, AlarmStore,
     EventRecord, OpenAlarmCount, RuleVersion, Webhook, WebhookLog,
 };
+pub use case::{CaseAttachment, CaseQuery, CaseRow, CaseStore, CaseTimelineRow, NewEvent};
 
 pub mod alarm;
 mod batch;
 mod block;
+pub mod case;
 mod codec;
 mod filter;
 pub mod postgres;
@@ -433,7 +435,7 @@ pub struct MigrationStatus {
 /// is harmless. Roll-ups (1m, 1h, 1d; days start at 00:00 UTC+8) are recomputed from their
 /// sources, never incremented, so they stay exact under replays and late readings.
 #[async_trait]
-pub trait Store: alarm::AlarmStore + Send + Sync + 'static {
+pub trait Store: alarm::AlarmStore + case::CaseStore + Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// Applies pending migrations.

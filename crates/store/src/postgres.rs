@@ -627,6 +627,7 @@ fn columns(points: &[Point]) -> (Vec<i64>, Vec<i64>, Vec<f64>) {
 }
 
 crate::alarm::impl_alarm_store!(PgStore, pool, pool, "strpos");
+crate::case::impl_case_store!(PgStore, pool, pool, "strpos");
 
 #[async_trait]
 impl Store for PgStore {

@@ -681,6 +681,7 @@ async fn exists(conn: &mut SqliteConnection, sql: &str, binds: &[Option<&str>]) 
 }
 
 crate::alarm::impl_alarm_store!(SqliteStore, write, read, "instr");
+crate::case::impl_case_store!(SqliteStore, write, read, "instr");
 
 #[async_trait]
 impl Store for SqliteStore {

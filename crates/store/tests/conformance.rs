@@ -19,10 +19,11 @@ use zhicheng_model::{
 };
 use zhicheng_store::{
     AlarmAction, AlarmChange, AlarmChangeKind, AlarmQuery, AlarmRecord, AuditEntry, Backend,
-    BaseFigure, CommunityAssessment, CommunityAssessmentQuery, CommunityEvidence, DeviceToken,
-    Error, IndicatorEvidence, IndicatorSubmission, Point, RollupPoint, RuleVersion,
-    ScorecardPeriod, Series, Session, Store, SubmissionQuery, TaskEvidence, TaskProgress,
-    TaskProgressQuery, UserRecord, Webhook, WebhookLog, WriteStats,
+    BaseFigure, CaseAttachment, CaseQuery, CaseRow, CaseTimelineRow, CommunityAssessment,
+    CommunityAssessmentQuery, CommunityEvidence, DeviceToken, Error, IndicatorEvidence,
+    IndicatorSubmission, NewEvent, Point, RollupPoint, RuleVersion, ScorecardPeriod, Series,
+    Session, Store, SubmissionQuery, TaskEvidence, TaskProgress, TaskProgressQuery, UserRecord,
+    Webhook, WebhookLog, WriteStats,
 };
 
 // ---------------------------------------------------------------- harness
@@ -164,6 +165,7 @@ conformance!(
     case_community_assessments,
     case_alarms,
     case_rule_versions_state_and_webhooks,
+    case_cases,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -298,9 +300,9 @@ const HOUR: i64 = 3_600_000;
 async fn case_migrations(store: Arc<dyn Store>) {
     let before = store.migration_status().await.expect("status before");
     assert!(before.applied.is_empty());
-    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert_eq!(before.pending, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     let after = store.migrate().await.expect("migrate");
-    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert_eq!(after.applied, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     assert!(after.pending.is_empty());
     // Re-running is a no-op.
     assert_eq!(store.migrate().await.expect("migrate again"), after);
@@ -3014,4 +3016,218 @@ async fn case_rule_versions_state_and_webhooks(store: Arc<dyn Store>) {
     store.set_notification_cursor("u1", 9).await.unwrap();
     store.set_notification_cursor("u1", 4).await.unwrap();
     assert_eq!(store.notification_cursor("u1").await.unwrap(), 9);
+}
+
+// ---------------------------------------------------------------- cases (schema v11)
+
+fn case_row(seq: i64, status: &str, department: &str, category: &str, created: i64) -> CaseRow {
+    CaseRow {
+        id: format!("AJ{seq:06}"),
+        seq,
+        status: status.into(),
+        open: !matches!(status, "closed" | "rejected" | "merged"),
+        source: "hotline".into(),
+        category: category.into(),
+        urgency: "normal".into(),
+        region: Some("370323001".into()),
+        grid: Some("g1".into()),
+        department: Some(department.into()),
+        visible_to: format!(",{department},"),
+        lon: Some(118.17),
+        lat: Some(36.18),
+        address: Some("城关镇振兴路 1 号".into()),
+        description: "井盖缺失".into(),
+        reporter_name: Some("张三".into()),
+        reporter_phone: Some("13912345678".into()),
+        source_ref: None,
+        created_ms: created,
+        updated_ms: created,
+        closed_ms: None,
+        due_ms: Some(created + 1_000),
+        escalation_level: 0,
+        state: format!("{{\"status\":\"{status}\"}}"),
+        version: 1,
+    }
+}
+
+fn entry(case: &str, at: i64, action: &str, from: &str, to: &str) -> CaseTimelineRow {
+    CaseTimelineRow {
+        id: 0,
+        case_id: case.into(),
+        at_ms: at,
+        actor: "op1".into(),
+        action: action.into(),
+        from_status: from.into(),
+        to_status: to.into(),
+        entry: "{}".into(),
+    }
+}
+
+async fn case_cases(store: Arc<dyn Store>) {
+    ready(&store).await;
+    let s1 = store.next_case_seq().await.unwrap();
+    let s2 = store.next_case_seq().await.unwrap();
+    assert!(s2 > s1);
+    let ev = |topic: &str| NewEvent {
+        at_ms: 10,
+        topic: topic.into(),
+        department: "town".into(),
+        severity: None,
+        actor: Some("op1".into()),
+        body: "{}".into(),
+    };
+    let a = case_row(s1, "reported", "town", "C01-02", 100);
+    let first = store
+        .insert_case(
+            &a,
+            &[entry(&a.id, 100, "report", "reported", "reported")],
+            Some(&ev("case.reported")),
+        )
+        .await
+        .unwrap();
+    let event_id = first.expect("an event id");
+    assert!(matches!(
+        store.insert_case(&a, &[], None).await,
+        Err(zhicheng_store::Error::Conflict(_))
+    ));
+    let b = case_row(s2, "dispatched", "water", "E05-01", 200);
+    store.insert_case(&b, &[], None).await.unwrap();
+
+    // An update needs the version it was computed from.
+    let mut a2 = a.clone();
+    a2.status = "registered".into();
+    a2.version = 2;
+    a2.due_ms = None;
+    let r = store
+        .update_case(
+            &a2,
+            &[entry(&a.id, 150, "register", "reported", "registered")],
+            Some(&ev("case.registered")),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(r, Some(Some(id)) if id > event_id));
+    // The same change again (a stale version) writes nothing.
+    assert_eq!(
+        store
+            .update_case(&a2, &[entry(&a.id, 160, "x", "a", "b")], None)
+            .await
+            .unwrap(),
+        None
+    );
+    let got = store.get_case(&a.id).await.unwrap().unwrap();
+    assert_eq!((got.status.as_str(), got.version), ("registered", 2));
+    assert_eq!(got.reporter_phone.as_deref(), Some("13912345678"));
+    let tl = store.list_case_timeline(&a.id).await.unwrap();
+    assert_eq!(
+        tl.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["report", "register"]
+    );
+
+    let q = |f: &dyn Fn(&mut CaseQuery)| {
+        let mut q = CaseQuery {
+            limit: 100,
+            ..CaseQuery::default()
+        };
+        f(&mut q);
+        q
+    };
+    let ids = |v: Vec<CaseRow>| v.into_iter().map(|c| c.seq).collect::<Vec<_>>();
+    assert_eq!(ids(store.list_cases(&q(&|_| {})).await.unwrap()), [s2, s1]);
+    assert_eq!(
+        ids(store
+            .list_cases(&q(&|q| q.department = Some("water".into())))
+            .await
+            .unwrap()),
+        [s2]
+    );
+    assert_eq!(
+        ids(store
+            .list_cases(&q(
+                &|q| q.statuses = vec!["registered".into(), "closed".into()]
+            ))
+            .await
+            .unwrap()),
+        [s1]
+    );
+    assert_eq!(
+        ids(store
+            .list_cases(&q(&|q| q.categories = vec!["E05".into()]))
+            .await
+            .unwrap()),
+        [s2]
+    );
+    assert_eq!(
+        ids(store
+            .list_cases(&q(&|q| q.region = Some("370323".into())))
+            .await
+            .unwrap()),
+        [s2, s1]
+    );
+    assert_eq!(
+        ids(store
+            .list_cases(&q(&|q| q.region = Some("370324".into())))
+            .await
+            .unwrap()),
+        Vec::<i64>::new()
+    );
+    // Overdue at 1,500: b's deadline (1,200) passed; a has none now.
+    assert_eq!(
+        ids(store
+            .list_cases(&q(&|q| q.overdue_at = Some(1_500)))
+            .await
+            .unwrap()),
+        [s2]
+    );
+    assert_eq!(
+        ids(store
+            .list_cases(&q(&|q| q.before_seq = Some(s2)))
+            .await
+            .unwrap()),
+        [s1]
+    );
+    assert_eq!(
+        ids(store
+            .list_cases(&q(&|q| q.open = Some(false)))
+            .await
+            .unwrap()),
+        Vec::<i64>::new()
+    );
+
+    let att = CaseAttachment {
+        id: 0,
+        case_id: a.id.clone(),
+        file_name: "现场.jpg".into(),
+        content_type: "image/jpeg".into(),
+        size: 3,
+        sha256: "ab".repeat(32),
+        uploaded_by: "grid1".into(),
+        uploaded_ms: 5,
+    };
+    let id = store.insert_case_attachment(&att).await.unwrap();
+    assert_eq!(
+        store
+            .get_case_attachment(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .file_name,
+        "现场.jpg"
+    );
+    assert_eq!(store.list_case_attachments(&a.id).await.unwrap().len(), 1);
+    assert!(matches!(
+        store
+            .insert_case_attachment(&CaseAttachment {
+                case_id: "nope".into(),
+                ..att
+            })
+            .await,
+        Err(zhicheng_store::Error::NotFound(_))
+    ));
+    let events = store.list_events(0, 10).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.topic.as_str()).collect::<Vec<_>>(),
+        ["case.reported", "case.registered"]
+    );
+    assert_eq!(events[0].ref_id, s1);
 }

@@ -97,6 +97,10 @@ fn key_table_matches_struct() {
             tile_attribution: Some("x".into()),
             ..Default::default()
         },
+        rules: RulesConfig {
+            dir: Some("x".into()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let toml::Value::Table(top) = toml::Value::try_from(&cfg).unwrap() else {
