@@ -34,6 +34,18 @@ const GRIDS: &str = include_str!("../data/yiyuan/grids.geojson");
 const DEPARTMENTS: &str = include_str!("../data/yiyuan/departments.json");
 const KINDS: &str = include_str!("../data/kinds.json");
 const SITES: &str = include_str!("../data/yiyuan/sites.json");
+const RULES: &str = include_str!("../data/rules.json");
+
+/// The demo county's early-warning rules (`data/rules.json`), each as its JSON text (a
+/// `zhicheng_rules::Rule`).
+pub fn demo_rules() -> Result<Vec<String>, SeedError> {
+    #[derive(serde::Deserialize)]
+    struct RulesFile {
+        rules: Vec<serde_json::Value>,
+    }
+    let f: RulesFile = parse("data/rules.json", RULES)?;
+    Ok(f.rules.iter().map(|r| r.to_string()).collect())
+}
 
 /// Everything a simulated county needs in the registry, in dependency order.
 #[derive(Debug, Clone, PartialEq)]

@@ -74,6 +74,9 @@ pub async fn seed(engine: &Engine, county: &CountySeed) -> anyhow::Result<bool> 
         engine.put_grid(&sys, g).await?;
     }
     engine.seed_entities(&sys, county.entities.clone()).await?;
+    for rule in zhicheng_sim::seed::demo_rules()? {
+        engine.put_rule(&sys, &rule).await?;
+    }
     Ok(true)
 }
 
