@@ -395,6 +395,7 @@ impl CaseState {
             rework_count: self.rework_count,
             satisfaction: self.satisfaction.as_ref().map(|s| s.score),
             merged_into: self.merged_into.clone(),
+            escalation_level: self.escalation_level,
         }
     }
 }
@@ -458,6 +459,9 @@ pub struct CaseBrief {
     /// Merged into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<String>,
+    /// 0 none; 1 or 2 when it was escalated for being overdue (never on time then).
+    #[serde(default)]
+    pub escalation_level: u8,
 }
 
 /// One line of a case's history: one step, timed and attributed.

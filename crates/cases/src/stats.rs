@@ -8,7 +8,7 @@
 //!   `now_ms` (a suspended case is never overdue);
 //! * `closed_on_time` — closed whose last feedback came by the handle deadline in force
 //!   (`handled_ms ≤ handle_due_ms`; a failed verification sets a new handle deadline, a
-//!   suspension moves it); `on_time_rate` = `closed_on_time ÷ closed`, `None` when none closed;
+//!   suspension moves it) and was never escalated for being overdue; `on_time_rate` = `closed_on_time ÷ closed`, `None` when none closed;
 //! * `mean_handling_ms` — over closed cases, the mean of `closed_ms − registered_ms −
 //!   suspended_total_ms` (first registration to closing, suspended time excluded; a reopened
 //!   case counts from its first registration: the citizen waited all along); `None` when none;
@@ -170,7 +170,8 @@ pub fn stats(
         if c.status == Status::Closed {
             a.closed += 1;
             if let (Some(h), Some(d)) = (c.handled_ms, c.handle_due_ms) {
-                if h <= d {
+                // An escalated case went past a deadline, whatever its last one says.
+                if h <= d && c.escalation_level == 0 {
                     a.on_time += 1;
                 }
             }
@@ -230,7 +231,26 @@ mod tests {
             rework_count: 0,
             satisfaction: None,
             merged_into: None,
+            escalation_level: 0,
         }
+    }
+
+    #[test]
+    fn an_escalated_case_is_never_on_time() {
+        let tree = CategoryTree::builtin();
+        let mut c = CaseBrief {
+            handled_ms: Some(10 * H),
+            handle_due_ms: Some(20 * H),
+            closed_ms: Some(11 * H),
+            ..b("1", Status::Closed, Some("town-101"))
+        };
+        let rate = |c: &CaseBrief| {
+            stats(std::slice::from_ref(c), GroupBy::Status, &tree, 0)[0].on_time_rate
+        };
+        assert_eq!(rate(&c), Some(1.0));
+        // Fed back by the deadline a failed verification set, but escalated before that.
+        c.escalation_level = 1;
+        assert_eq!(rate(&c), Some(0.0));
     }
 
     #[test]

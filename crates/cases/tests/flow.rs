@@ -285,8 +285,9 @@ fn whole_flow_with_town_calling_county() {
     assert_eq!(c.timeline[6].data["attachments"][0], "photo-after-1");
     assert_eq!(c.timeline[7].note.as_deref(), Some("仍有摊位"));
 
-    // Statistics: handled (T0+90h) before the handle deadline in force (T0+153h): on time;
-    // handling time from registration (T0+30min) to closing (T0+92h).
+    // Statistics: handled (T0+90h) before the handle deadline in force (T0+153h), but the case
+    // was escalated for being overdue on the way: not on time; handling time from registration
+    // (T0+30min) to closing (T0+92h).
     let g = stats(
         &[c.state.brief()],
         GroupBy::Department,
@@ -296,9 +297,9 @@ fn whole_flow_with_town_calling_county() {
     assert_eq!(g.len(), 1);
     assert_eq!(
         (g[0].key.as_str(), g[0].closed, g[0].closed_on_time),
-        ("town-101", 1, 1)
+        ("town-101", 1, 0)
     );
-    assert_eq!(g[0].on_time_rate, Some(1.0));
+    assert_eq!(g[0].on_time_rate, Some(0.0));
     assert_eq!(g[0].mean_handling_ms, Some(92 * H - 30 * MIN));
     assert_eq!(g[0].rework_count, 1);
     assert_eq!((g[0].rated, g[0].mean_satisfaction), (1, Some(5.0)));

@@ -21,6 +21,7 @@
 //! - [`trend`]: the trend against previous months, quarters, the acceptance milestones.
 //! - [`alarms`]: the early-warning rules evaluated in the ingest stream, their alarms and what
 //!   people do with them.
+//! - [`cases`]: cases (work orders) through the digital urban-management flow.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
 //!
@@ -37,6 +38,7 @@ pub mod alarms;
 pub mod auth;
 pub mod base_figures;
 pub mod bus;
+pub mod cases;
 pub mod communities;
 pub mod error;
 pub mod evidence;
@@ -95,6 +97,8 @@ pub struct EngineConfig {
     pub acceptance: trend::AcceptanceDates,
     /// The rules task (see [`alarms`]).
     pub rules: alarms::RulesConfig,
+    /// Cases (see [`cases`]).
+    pub cases: cases::CasesConfig,
 }
 
 impl Default for EngineConfig {
@@ -113,6 +117,7 @@ impl Default for EngineConfig {
             task_pack: tasks::TaskPackKey::default(),
             acceptance: trend::AcceptanceDates::default(),
             rules: alarms::RulesConfig::default(),
+            cases: cases::CasesConfig::default(),
         }
     }
 }
@@ -134,6 +139,7 @@ pub(crate) struct Inner {
     pub(crate) rate: overview::Rate,
     pub(crate) scorecard: scorecard::State,
     pub(crate) alarms: alarms::State,
+    pub(crate) cases: cases::State,
     pub(crate) tasks: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     pub(crate) stop: tokio::sync::watch::Sender<bool>,
 }
@@ -147,6 +153,7 @@ impl Engine {
         let tokens = auth::TokenCache::load(store.as_ref()).await?;
         let (alarms, initial) = alarms::load(store.as_ref(), &cfg.rules, &live, &index).await?;
         let (rules_tx, rules_rx) = tokio::sync::mpsc::channel(cfg.rules.queue.max(1));
+        let cases = cases::State::load(&cfg.cases)?;
         let metrics = metrics::Metrics::new();
         let (bus, rx) = bus::Bus::new(cfg.bus_capacity);
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
@@ -162,6 +169,7 @@ impl Engine {
                 rate: overview::Rate::new(),
                 scorecard: scorecard::State::new(),
                 alarms,
+                cases,
                 tasks: tokio::sync::Mutex::new(Vec::new()),
                 stop,
             }),
@@ -173,13 +181,14 @@ impl Engine {
         }
         let writer = tokio::spawn(bus::writer(engine.clone(), rx, rules_tx));
         let rules = tokio::spawn(alarms::run(engine.clone(), rules_rx));
+        let timer = tokio::spawn(cases::run(engine.clone(), stop_rx.clone()));
         let maint = tokio::spawn(maintenance::run(engine.clone(), stop_rx));
         engine
             .inner
             .tasks
             .lock()
             .await
-            .extend([writer, rules, maint]);
+            .extend([writer, rules, timer, maint]);
         Ok(engine)
     }
 

@@ -153,6 +153,23 @@ impl Engine {
         }
     }
 
+    /// The audit trail, newest first (admins only): `limit` 1–1000 entries with ids below
+    /// `before`.
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>> {
+        if !actor.can_admin_users() {
+            return Err(Error::Forbidden("only admins read the audit trail".into()));
+        }
+        if !(1..=1000).contains(&limit) {
+            return Err(invalid("limit", "must be 1 to 1000"));
+        }
+        Ok(self.inner.store.list_audit(limit, before).await?)
+    }
+
     // ---- regions ----
 
     /// All regions.

@@ -70,7 +70,7 @@ pub const MAX_CELLS: usize = 400_000;
 pub(crate) struct State {
     pub(crate) pack: Arc<Pack>,
     /// Bumped by every registry change; a cache entry of another generation is stale.
-    generation: AtomicU64,
+    pub(crate) generation: AtomicU64,
     cache: tokio::sync::Mutex<Option<Cached>>,
     /// The county's cells, kept while its boundary stays the same.
     county: Mutex<Option<(Json, Arc<CountyCells>)>>,

@@ -104,6 +104,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/import/{target}", post(import))
         .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/audit", get(audit_log))
         .route(
             "/api/v1/users/{username}",
             get(get_user).put(put_user).delete(delete_user),
@@ -585,6 +586,27 @@ async fn import(
 }
 
 // ---- users ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    limit: Option<usize>,
+    before: Option<i64>,
+}
+
+async fn audit_log(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    Ok(Json(
+        s.engine
+            .audit_log(&a, q.limit.unwrap_or(100), q.before)
+            .await?,
+    )
+    .into_response())
+}
 
 async fn list_users(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<Response> {
     Ok(Json(s.engine.users(&a).await?).into_response())

@@ -7,6 +7,7 @@
 
 mod alarms;
 mod api;
+mod cases;
 mod communities;
 mod error;
 mod files;
@@ -51,6 +52,7 @@ pub fn router(engine: Engine, cfg: WebConfig) -> Router {
         .merge(tasks::routes())
         .merge(communities::routes())
         .merge(alarms::routes())
+        .merge(cases::routes())
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
         .merge(compressed)

@@ -77,6 +77,15 @@ pub fn engine_config(cfg: &Config) -> EngineConfig {
             dir: cfg.rules.dir.clone(),
             queue: 16,
         },
+        cases: zhicheng_engine::cases::CasesConfig {
+            categories_file: cfg.cases.categories_file.clone(),
+            limits_file: cfg.cases.limits_file.clone(),
+            routing_file: cfg.cases.routing_file.clone(),
+            timer_interval: Duration::from_secs(cfg.cases.timer_interval_seconds),
+            duplicate_radius_m: f64::from(cfg.cases.duplicate_radius_m),
+            duplicate_window: Duration::from_secs(cfg.cases.duplicate_window_hours * 3600),
+            test_clock: cfg.cases.test_clock,
+        },
     }
 }
 

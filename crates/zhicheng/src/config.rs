@@ -57,6 +57,8 @@ pub struct Config {
     pub scorecard: ScorecardConfig,
     /// Early-warning rules.
     pub rules: RulesConfig,
+    /// Cases (work orders).
+    pub cases: CasesConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -188,6 +190,45 @@ impl Default for RulesConfig {
     }
 }
 
+/// `[cases]`: cases (work orders) of the digital urban-management flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CasesConfig {
+    /// A category tree (JSON) replacing the built-in one. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub categories_file: Option<PathBuf>,
+    /// Time limits by urgency and category (JSON) replacing the built-in ones. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits_file: Option<PathBuf>,
+    /// The routing table (JSON `{command_center, entries: [{category, grid?, region_prefix?,
+    /// department, level}]}`). Default: none (every dispatch names its department).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_file: Option<PathBuf>,
+    /// Seconds between looks for overdue cases, ≥ 1. Default 30.
+    pub timer_interval_seconds: u64,
+    /// Duplicate suggestions: same category within this many metres… Default 100.
+    pub duplicate_radius_m: u32,
+    /// …and this many hours. Default 24.
+    pub duplicate_window_hours: u64,
+    /// Let an admin move the case clock (`POST /api/v1/admin/clock`). Test deployments only.
+    /// Default false.
+    pub test_clock: bool,
+}
+
+impl Default for CasesConfig {
+    fn default() -> Self {
+        CasesConfig {
+            categories_file: None,
+            limits_file: None,
+            routing_file: None,
+            timer_interval_seconds: 30,
+            duplicate_radius_m: 100,
+            duplicate_window_hours: 24,
+            test_clock: false,
+        }
+    }
+}
+
 /// `[map]`: the base map under the UI's vector layers. Without `tile_url` the maps draw only
 /// the county's own data (boundaries, grids, entities), which works with no network at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,6 +296,7 @@ impl Default for Config {
             map: MapConfig::default(),
             scorecard: ScorecardConfig::default(),
             rules: RulesConfig::default(),
+            cases: CasesConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -473,6 +515,13 @@ const KEYS: &[(&str, &str, Kind)] = &[
     ("rules", "tick_ms", Kind::Int),
     ("rules", "snapshot_interval_seconds", Kind::Int),
     ("rules", "replay_lateness_seconds", Kind::Int),
+    ("cases", "categories_file", Kind::Str),
+    ("cases", "limits_file", Kind::Str),
+    ("cases", "routing_file", Kind::Str),
+    ("cases", "timer_interval_seconds", Kind::Int),
+    ("cases", "duplicate_radius_m", Kind::Int),
+    ("cases", "duplicate_window_hours", Kind::Int),
+    ("cases", "test_clock", Kind::Bool),
     ("log", "format", Kind::Str),
     ("log", "filter", Kind::Str),
 ];
@@ -635,6 +684,12 @@ impl Config {
                 "rules.snapshot_interval_seconds",
                 "must be at least 1".into(),
             );
+        }
+        if self.cases.timer_interval_seconds == 0 {
+            return bad("cases.timer_interval_seconds", "must be at least 1".into());
+        }
+        if self.cases.duplicate_radius_m == 0 {
+            return bad("cases.duplicate_radius_m", "must be at least 1".into());
         }
         let mp = &self.map;
         if let Some(u) = &mp.tile_url {

@@ -101,6 +101,12 @@ fn key_table_matches_struct() {
             dir: Some("x".into()),
             ..Default::default()
         },
+        cases: CasesConfig {
+            categories_file: Some("x".into()),
+            limits_file: Some("x".into()),
+            routing_file: Some("x".into()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let toml::Value::Table(top) = toml::Value::try_from(&cfg).unwrap() else {
