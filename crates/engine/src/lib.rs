@@ -22,6 +22,8 @@
 //! - [`alarms`]: the early-warning rules evaluated in the ingest stream, their alarms and what
 //!   people do with them.
 //! - [`cases`]: cases (work orders) through the digital urban-management flow.
+//! - [`webhooks`]: the event log delivered to webhooks (isolated per endpoint), and in-app
+//!   notifications.
 //! - [`maintenance`]: roll-up compaction, retention, expired sessions.
 //! - [`metrics`]: the Prometheus registry shared by all listeners.
 //!
@@ -56,6 +58,7 @@ pub mod submission_import;
 pub mod submissions;
 pub mod tasks;
 pub mod trend;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -140,6 +143,7 @@ pub(crate) struct Inner {
     pub(crate) scorecard: scorecard::State,
     pub(crate) alarms: alarms::State,
     pub(crate) cases: cases::State,
+    pub(crate) webhooks: webhooks::State,
     pub(crate) tasks: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     pub(crate) stop: tokio::sync::watch::Sender<bool>,
 }
@@ -154,6 +158,7 @@ impl Engine {
         let (alarms, initial) = alarms::load(store.as_ref(), &cfg.rules, &live, &index).await?;
         let (rules_tx, rules_rx) = tokio::sync::mpsc::channel(cfg.rules.queue.max(1));
         let cases = cases::State::load(&cfg.cases)?;
+        let (webhooks, outcomes) = webhooks::State::new()?;
         let metrics = metrics::Metrics::new();
         let (bus, rx) = bus::Bus::new(cfg.bus_capacity);
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
@@ -170,6 +175,7 @@ impl Engine {
                 scorecard: scorecard::State::new(),
                 alarms,
                 cases,
+                webhooks,
                 tasks: tokio::sync::Mutex::new(Vec::new()),
                 stop,
             }),
@@ -179,6 +185,9 @@ impl Engine {
             let ev = engine.inner.alarms.evaluator.lock().await;
             engine.write_transitions(initial, &ev).await;
         }
+        // Outcomes arrive as long as the dispatcher lives (as long as the engine): not joined.
+        tokio::spawn(webhooks::record(engine.clone(), outcomes));
+        engine.start_webhooks().await?;
         let writer = tokio::spawn(bus::writer(engine.clone(), rx, rules_tx));
         let rules = tokio::spawn(alarms::run(engine.clone(), rules_rx));
         let timer = tokio::spawn(cases::run(engine.clone(), stop_rx.clone()));
@@ -216,6 +225,7 @@ impl Engine {
         for t in tasks {
             let _ = t.await;
         }
+        self.inner.webhooks.shutdown().await;
         // One last fold so roll-ups match history after a clean stop.
         let _ = self.inner.store.compact_rollups(usize::MAX / 2).await;
         self.inner.store.close().await;

@@ -37,6 +37,7 @@ pub struct Metrics {
     alarm_write_failures: Counter,
     alarm_seconds: Histogram,
     rule_state_bytes: Gauge<i64, std::sync::atomic::AtomicI64>,
+    webhook_outcomes: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -71,6 +72,7 @@ impl Metrics {
             alarm_write_failures: Counter::default(),
             alarm_seconds: Histogram::new(exponential_buckets(0.0001, 3.0, 12)),
             rule_state_bytes: Gauge::default(),
+            webhook_outcomes: Family::default(),
         };
         r.register(
             "readings_received",
@@ -172,6 +174,11 @@ impl Metrics {
             "Size of the last saved rules' state snapshot",
             m.rule_state_bytes.clone(),
         );
+        r.register(
+            "webhook_outcomes",
+            "Final outcomes of webhook deliveries, per outcome",
+            m.webhook_outcomes.clone(),
+        );
         *m.registry.lock().unwrap_or_else(|p| p.into_inner()) = r;
         m
     }
@@ -270,6 +277,12 @@ impl Metrics {
 
     pub(crate) fn alarm_latency(&self, d: Duration) {
         self.alarm_seconds.observe(d.as_secs_f64());
+    }
+
+    pub(crate) fn webhook_outcome(&self, outcome: &'static str) {
+        self.webhook_outcomes
+            .get_or_create(&vec![("outcome", outcome)])
+            .inc();
     }
 
     pub(crate) fn rule_state_saved(&self, bytes: usize) {

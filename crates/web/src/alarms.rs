@@ -20,6 +20,18 @@
 //!   department users for their department's; 409 when it does not apply (acknowledged twice,
 //!   clearing a cleared alarm). Each answers the alarm and is pushed on `/api/v1/stream` as
 //!   event `alarm`.
+//!
+//! Webhooks (admins; see `zhicheng_engine::webhooks`):
+//! - `GET /api/v1/webhooks`: each `{id, url, signed, topics, min_severity, department, enabled,
+//!   cursor, created_by, created_ms, stats}` (`stats`: the endpoint queue's live counters).
+//! - `POST /api/v1/webhooks` `{id, url, secret?, topics?, min_severity?, department?,
+//!   enabled?}` → 201; `PUT /api/v1/webhooks/{id}` replaces (keeping its cursor);
+//!   `DELETE /api/v1/webhooks/{id}` → 204; `GET /api/v1/webhooks/{id}/log?limit=` the final
+//!   outcomes, newest first.
+//!
+//! Notifications (anyone signed in; the events of the departments they may see):
+//! - `GET /api/v1/notifications?limit=` → `{items: [{…event, unread}], unread, last_read}`.
+//! - `POST /api/v1/notifications/read` `{upto?}` → `{last_read}`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -48,6 +60,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/alarms/{id}/assign", post(assign))
         .route("/api/v1/alarms/{id}/comments", post(comment))
         .route("/api/v1/alarms/{id}/clear", post(clear))
+        .route("/api/v1/webhooks", get(list_webhooks).post(create_webhook))
+        .route(
+            "/api/v1/webhooks/{id}",
+            axum::routing::put(replace_webhook).delete(delete_webhook),
+        )
+        .route("/api/v1/webhooks/{id}/log", get(webhook_log))
+        .route("/api/v1/notifications", get(notifications))
+        .route("/api/v1/notifications/read", post(read_notifications))
 }
 
 type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
@@ -252,4 +272,86 @@ async fn clear(
 ) -> Result<Response, ApiError> {
     let note = body.and_then(|Json(b)| b.note);
     act(&s, &a, id, AlarmAction::Clear { note }).await
+}
+
+async fn list_webhooks(State(s): State<AppState>, Auth(a): Auth) -> Result<Response, ApiError> {
+    Ok(Json(s.engine.webhooks(&a).await?).into_response())
+}
+
+async fn create_webhook(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    body: JsonResult<zhicheng_engine::webhooks::WebhookInput>,
+) -> Result<Response, ApiError> {
+    let Json(w) = body?;
+    let v = s.engine.put_webhook(&a, w).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn replace_webhook(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<String>,
+    body: JsonResult<zhicheng_engine::webhooks::WebhookInput>,
+) -> Result<Response, ApiError> {
+    let Json(w) = body?;
+    if w.id != id {
+        return Err(ApiError::bad_request(format!("the body's id is not {id}")));
+    }
+    Ok(Json(s.engine.put_webhook(&a, w).await?).into_response())
+}
+
+async fn delete_webhook(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    s.engine.delete_webhook(&a, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitQuery {
+    limit: Option<usize>,
+}
+
+async fn webhook_log(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<String>,
+    q: QueryResult<LimitQuery>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    Ok(Json(
+        s.engine
+            .webhook_log(&a, &id, q.limit.unwrap_or(100))
+            .await?,
+    )
+    .into_response())
+}
+
+async fn notifications(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    q: QueryResult<LimitQuery>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    Ok(Json(s.engine.notifications(&a, q.limit.unwrap_or(50)).await?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReadBody {
+    upto: Option<i64>,
+}
+
+async fn read_notifications(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    body: Option<Json<ReadBody>>,
+) -> Result<Response, ApiError> {
+    let upto = body.and_then(|Json(b)| b.upto);
+    let n = s.engine.read_notifications(&a, upto).await?;
+    Ok(Json(serde_json::json!({ "last_read": n })).into_response())
 }
