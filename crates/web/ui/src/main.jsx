@@ -15,6 +15,8 @@ import { AccountPage } from "./pages/account.jsx";
 import { ScorecardPage } from "./pages/scorecard.jsx";
 import { SubmissionsPage } from "./pages/submissions.jsx";
 import { TasksPage } from "./pages/tasks.jsx";
+import { AlarmsPage } from "./pages/alarms.jsx";
+import { RulesPage } from "./pages/rules.jsx";
 import { canAdminRegistry } from "./session.js";
 import { Loading } from "./ui.jsx";
 
@@ -92,6 +94,12 @@ function App() {
       break;
     case "tasks":
       body = <TasksPage me={me} ui={ui} query={route.query} />;
+      break;
+    case "alarms":
+      body = <AlarmsPage me={me} ui={ui} query={route.query} />;
+      break;
+    case "rules":
+      body = <RulesPage me={me} ui={ui} />;
       break;
     case "account":
       body = <AccountPage me={me} onMe={setMe} />;
