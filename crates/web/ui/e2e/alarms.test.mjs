@@ -71,6 +71,8 @@ test("a reading crosses a rule's threshold and the alarm appears live in the fee
   await detail.waitFor();
   await page.locator(`tr[data-alarm="${alarmId}"]`).waitFor();
   assert.ok((await detail.innerText()).includes(ruleName));
+  const navLink = page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "告警", exact: true });
+  assert.equal(await navLink.getAttribute("aria-current"), "page");
 
   // Acknowledge, then a comment; both show.
   await detail.getByRole("button", { name: "确认告警" }).click();
@@ -95,7 +97,7 @@ test("a reading crosses a rule's threshold and the alarm appears live in the fee
   await page.locator(`tr[data-alarm="${alarmId}"]`).waitFor();
 
   // The rules editor: a threshold change saves version 2.
-  await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "预警规则" }).click();
+  await page.getByRole("navigation", { name: "告警页面" }).getByRole("link", { name: "预警规则" }).click();
   const ruleRow = page.locator(`tr[data-rule="${ruleId}"]`);
   await ruleRow.waitFor();
   assert.equal(await ruleRow.getAttribute("data-version"), "1");

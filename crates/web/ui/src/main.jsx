@@ -108,7 +108,7 @@ function App() {
       body = <p class="err">{t("error.not_found")}</p>;
   }
   return (
-    <ConsoleShell me={me} ui={ui} active={page} onLogout={onLogout}>
+    <ConsoleShell me={me} ui={ui} active={page === "rules" ? "alarms" : page} onLogout={onLogout}>
       {body}
     </ConsoleShell>
   );

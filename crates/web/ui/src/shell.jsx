@@ -75,7 +75,6 @@ export function ConsoleShell({ me, ui, active, onLogout, children }) {
     ["scorecard", t("nav.scorecard")],
     ["tasks", t("nav.tasks")],
     ["alarms", t("nav.alarms")],
-    ["rules", t("nav.rules")],
     ...(canAdminRegistry(me) ? [["admin", t("nav.admin")]] : []),
     ["account", t("nav.account")],
   ];

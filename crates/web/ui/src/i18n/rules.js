@@ -2,9 +2,7 @@
 // condition type, the raw JSON view and the version history.
 export default {
   zh: {
-    "nav.rules": "预警规则",
     "ru.title": "预警规则",
-    "ru.to_alarms": "告警台",
     "ru.new": "新建规则",
     "ru.table": "预警规则列表",
     "ru.none": "还没有规则。",
@@ -115,9 +113,7 @@ export default {
     "ru.err.json": "JSON 无法解析：{msg}",
   },
   en: {
-    "nav.rules": "Alarm rules",
     "ru.title": "Alarm rules",
-    "ru.to_alarms": "Alarm console",
     "ru.new": "New rule",
     "ru.table": "Alarm rules",
     "ru.none": "No rules yet.",

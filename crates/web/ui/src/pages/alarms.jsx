@@ -33,6 +33,20 @@ function go(f) {
   navigate("#/alarms" + (s ? "?" + s : ""));
 }
 
+/** The two pages behind the "alarms" entry of the header: the console and the rules. */
+export function AlarmTabs({ active }) {
+  return (
+    <nav class="tabs al-tabs" aria-label={t("al.tabs")}>
+      <a href="#/alarms" aria-current={active === "alarms" ? "page" : undefined}>
+        {t("al.title")}
+      </a>
+      <a href="#/rules" aria-current={active === "rules" ? "page" : undefined}>
+        {t("al.to_rules")}
+      </a>
+    </nav>
+  );
+}
+
 export function SevBadge({ severity }) {
   return (
     <span class={"badge al-sev al-sev-" + severity} data-severity={severity}>
@@ -107,10 +121,10 @@ export function AlarmsPage({ me, query }) {
 
   return (
     <section class="console-page al-page" aria-labelledby="al-title">
+      <AlarmTabs active="alarms" />
       <div class="page-head">
         <h1 id="al-title">{t("al.title")}</h1>
         <div class="sc-head-tools">
-          <a href="#/rules">{t("al.to_rules")}</a>{" "}
           <button type="button" onClick={() => setGen((g) => g + 1)} disabled={st.loading}>
             {t("common.refresh")}
           </button>

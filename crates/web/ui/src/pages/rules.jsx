@@ -14,7 +14,7 @@ import { Field, FormError, IDENT_PATTERN, Select, errMsg, useAction } from "../c
 import { ConfirmDialog, Modal } from "../components/dialog.jsx";
 import { useRefs } from "../components/refs.js";
 import { SEVERITIES, sevLabel } from "../components/alarms.js";
-import { SevBadge } from "./alarms.jsx";
+import { AlarmTabs, SevBadge } from "./alarms.jsx";
 import { canAdminRegistry } from "../session.js";
 
 export const TYPES = ["threshold", "rate", "offline", "aqi", "occupancy", "case_count"];
@@ -75,10 +75,10 @@ export function RulesPage({ me }) {
   const mayCreate = me.role !== "viewer";
   return (
     <section class="console-page ru-page" aria-labelledby="ru-title">
+      <AlarmTabs active="rules" />
       <div class="page-head">
         <h1 id="ru-title">{t("ru.title")}</h1>
         <div class="sc-head-tools">
-          <a href="#/alarms">{t("ru.to_alarms")}</a>{" "}
           <button type="button" onClick={list.reload} disabled={list.loading}>
             {t("common.refresh")}
           </button>{" "}
