@@ -146,3 +146,67 @@ test("a reading crosses a rule's threshold and the alarm appears live in the fee
   );
   await page.context().close();
 });
+
+test("a department user edits only its department's rules; a viewer is offered no changes", async (t) => {
+  const station = (await call(admin, "GET", "/entities?kind=air_station&limit=1")).items[0];
+  const dept = station.department;
+  const stamp = Date.now();
+  const own = `e2e-dept-rule-${stamp}`;
+  await call(admin, "POST", "/rules", {
+    id: own,
+    version: 1,
+    name: `e2e 部门规则 ${stamp % 100000}`,
+    severity: "warning",
+    scope: { kind: "air_station", department: dept },
+    condition: { type: "offline", after_seconds: 86400 },
+  });
+  const password = "Alarms-e2e-pw-2026!";
+  const deptUser = `alarms-dept-${stamp}`;
+  const viewer = `alarms-viewer-${stamp}`;
+  await call(admin, "POST", "/users", { username: deptUser, display_name: "部门告警员", role: "department", department: dept, password, disabled: false });
+  await call(admin, "POST", "/users", { username: viewer, display_name: "告警只读", role: "viewer", password, disabled: false });
+  try {
+    const page = await newPage(browser);
+    await uiLogin(page, deptUser, password);
+    await page.waitForSelector('body[data-page="command"]', { timeout: 20000 });
+    await page.goto(BASE + "/#/rules");
+    const mine = page.locator(`tr[data-rule="${own}"]`);
+    await mine.waitFor();
+    await mine.getByRole("button", { name: /^编辑规则/ }).waitFor();
+    // The demo's rules name no department: a department user reads them but may not change them.
+    const other = page.locator('tr[data-rule="pm25-high"]');
+    await other.waitFor();
+    assert.equal(await other.getByRole("button", { name: /^(编辑规则|删除规则)/ }).count(), 0);
+    // A new rule is scoped to the user's department.
+    await page.getByRole("button", { name: "新建规则" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    assert.equal(await dialog.locator('select[name="scope.department"]').inputValue(), dept);
+    await shot(t, page, "1-department-new-rule");
+    await dialog.getByRole("button", { name: "取消" }).click();
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+
+    const vpage = await newPage(browser);
+    await uiLogin(vpage, viewer, password);
+    await vpage.waitForSelector('body[data-page="command"]', { timeout: 20000 });
+    await vpage.goto(BASE + "/#/rules");
+    await vpage.locator(`tr[data-rule="${own}"]`).waitFor();
+    assert.equal(await vpage.getByRole("button", { name: "新建规则" }).count(), 0);
+    assert.equal(await vpage.getByRole("button", { name: /^(编辑规则|删除规则)/ }).count(), 0);
+    await vpage.locator(`tr[data-rule="${own}"]`).getByRole("button", { name: /的版本历史$/ }).waitFor();
+    const alarms = await call(admin, "GET", "/alarms?limit=1");
+    if (alarms.length) {
+      await vpage.goto(BASE + `/#/alarms?id=${alarms[0].id}`);
+      const detail = vpage.locator(`aside.al-detail[data-alarm="${alarms[0].id}"]`);
+      await detail.waitFor();
+      assert.equal(await detail.getByRole("button", { name: /^(确认告警|指派|手动解除|提交记录)$/ }).count(), 0);
+      assert.equal(await detail.locator("textarea").count(), 0);
+    }
+    await shot(t, vpage, "2-viewer-alarm-read-only");
+    assert.deepEqual(vpage.errors, []);
+    await vpage.context().close();
+  } finally {
+    await call(admin, "DELETE", `/rules/${own}`).catch(() => {});
+  }
+});

@@ -3,7 +3,7 @@
 // the alarm named by ?id= with its comments and the actions: acknowledge, assign, comment, clear
 // with a note. Department users see their department's alarms (the server scopes the list);
 // viewers read only. Errors are the server's, in the UI's language.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import "./console.css";
 import "./alarms.css";
 import { api } from "../api.js";
@@ -276,6 +276,12 @@ function AlarmDetail({ id, me, tick, onClose, onChanged }) {
   const users = useUserNames(me);
   const { refs } = useRefs();
   const mayAct = me.role !== "viewer";
+  const ref = useRef(null);
+  const shown = !!a;
+  // One column (narrow screens): the detail is under the list, so bring it into view.
+  useEffect(() => {
+    if (shown && window.matchMedia("(max-width: 1100px)").matches) ref.current?.scrollIntoView({ block: "start" });
+  }, [shown]);
 
   const load = () =>
     api(`/alarms/${encodeURIComponent(id)}`).then(
@@ -303,7 +309,7 @@ function AlarmDetail({ id, me, tick, onClose, onChanged }) {
   if (!a) return <aside class="panel al-detail"><Loading /></aside>;
   const active = a.status === "active";
   return (
-    <aside class="panel al-detail" aria-labelledby="al-detail-h" data-alarm={a.id} data-status={a.status}>
+    <aside class="panel al-detail" aria-labelledby="al-detail-h" data-alarm={a.id} data-status={a.status} ref={ref}>
       <div class="panel-head">
         <h2 id="al-detail-h">
           {t("al.d.title", { id: a.id })} <SevBadge severity={a.severity} />
