@@ -76,13 +76,16 @@ export async function api(path, { method = "GET", query, body, contentType, sign
 
 /**
  * One shared EventSource on `/api/v1/stream` for the whole page. Subscribers get each batch of
- * changes (an array of {entity, kind, region, department, metric, ts, value}). When the server
+ * changes (an array of {entity, kind, region, department, metric, ts, value}); alarm
+ * subscribers (`onAlarm`) get each batch of alarm changes (an array of {change, alarm, event?},
+ * change one of raised, updated, cleared, acknowledged, assigned, commented). When the server
  * drops a slow client, or the connection fails, it reconnects with back-off; status listeners
- * hear "live" / "down".
+ * hear "live" / "down" (and pages reload what they hold, since changes in between are lost).
  */
 class LiveHub {
   constructor() {
     this.subs = new Set();
+    this.alarmSubs = new Set();
     this.statusSubs = new Set();
     this.es = null;
     this.retry = 500;
@@ -95,6 +98,15 @@ class LiveHub {
     this.ensure();
     return () => {
       this.subs.delete(f);
+    };
+  }
+  /** Subscribes to alarm changes on the same EventSource. */
+  onAlarm(f) {
+    this.alarmSubs.add(f);
+    this.closed = false;
+    this.ensure();
+    return () => {
+      this.alarmSubs.delete(f);
     };
   }
   onStatus(f) {
@@ -124,6 +136,15 @@ class LiveHub {
         return;
       }
       this.subs.forEach((f) => f(batch));
+    });
+    es.addEventListener("alarm", (ev) => {
+      let batch;
+      try {
+        batch = JSON.parse(ev.data);
+      } catch (_) {
+        return;
+      }
+      if (Array.isArray(batch)) this.alarmSubs.forEach((f) => f(batch));
     });
     const restart = () => {
       es.close();

@@ -9,9 +9,11 @@ import tasks from "./i18n/tasks.js";
 import submissionImport from "./i18n/submission_import.js";
 import scorecardViews from "./i18n/scorecard_views.js";
 import communities from "./i18n/communities.js";
+import alarms from "./i18n/alarms.js";
+import rules from "./i18n/rules.js";
 
 const dicts = { zh: {}, en: {} };
-for (const d of [core, command, console_, scorecard, tasks, submissionImport, scorecardViews, communities]) {
+for (const d of [core, command, console_, scorecard, tasks, submissionImport, scorecardViews, communities, alarms, rules]) {
   Object.assign(dicts.zh, d.zh);
   Object.assign(dicts.en, d.en);
 }

@@ -15,6 +15,8 @@ import { AccountPage } from "./pages/account.jsx";
 import { ScorecardPage } from "./pages/scorecard.jsx";
 import { SubmissionsPage } from "./pages/submissions.jsx";
 import { TasksPage } from "./pages/tasks.jsx";
+import { AlarmsPage } from "./pages/alarms.jsx";
+import { RulesPage } from "./pages/rules.jsx";
 import { canAdminRegistry } from "./session.js";
 import { Loading } from "./ui.jsx";
 
@@ -93,6 +95,12 @@ function App() {
     case "tasks":
       body = <TasksPage me={me} ui={ui} query={route.query} />;
       break;
+    case "alarms":
+      body = <AlarmsPage me={me} ui={ui} query={route.query} />;
+      break;
+    case "rules":
+      body = <RulesPage me={me} ui={ui} />;
+      break;
     case "account":
       body = <AccountPage me={me} onMe={setMe} />;
       break;
@@ -100,7 +108,7 @@ function App() {
       body = <p class="err">{t("error.not_found")}</p>;
   }
   return (
-    <ConsoleShell me={me} ui={ui} active={page} onLogout={onLogout}>
+    <ConsoleShell me={me} ui={ui} active={page === "rules" ? "alarms" : page} onLogout={onLogout}>
       {body}
     </ConsoleShell>
   );

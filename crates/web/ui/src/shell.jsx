@@ -74,6 +74,7 @@ export function ConsoleShell({ me, ui, active, onLogout, children }) {
     ["map", t("nav.map")],
     ["scorecard", t("nav.scorecard")],
     ["tasks", t("nav.tasks")],
+    ["alarms", t("nav.alarms")],
     ...(canAdminRegistry(me) ? [["admin", t("nav.admin")]] : []),
     ["account", t("nav.account")],
   ];

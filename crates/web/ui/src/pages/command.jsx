@@ -16,6 +16,8 @@ import { createMap } from "../map/base.js";
 import { EntityLayer } from "../map/entities.js";
 import { HeatLayer, RAMP_CSS } from "../map/heat.js";
 import { CountyLayers } from "../map/county.js";
+import { AlarmFeed, AlarmTile } from "../components/alarm-feed.jsx";
+import { useAlarmBoard } from "../components/alarms.js";
 import { statusColor, statusLegend, kindStyles, kindLegend, shapeSvgPath, statusLabel } from "../map/status.js";
 
 const OVERVIEW_MS = 10000;
@@ -256,10 +258,11 @@ function Freshness({ ov, feed }) {
 const SLOTS = ["alarms", "cases", "aqi", "scenic_occupancy", "indicator_completion"];
 
 /** Capabilities that later features fill in; until then "—" with a pending note. */
-function Slots({ ov }) {
+function Slots({ ov, alarms }) {
   return (
     <div class="cc-tiles cc-slots">
       {SLOTS.map((k) => {
+        if (k === "alarms") return <AlarmTile board={alarms} />;
         const v = ov?.slots?.[k];
         const pending = v === null || v === undefined;
         let shown = "—";
@@ -816,6 +819,7 @@ export function CommandCenter({ me, ui, onLogout }) {
   // Charts wait until the map has drawn its entities (or a few seconds), so first paint of the
   // map does not queue behind ECharts.
   const [chartsOn, setChartsOn] = useState(false);
+  const alarms = useAlarmBoard();
   // Every request starts during the first render, before the map and charts are built.
   const first = useMemo(() => {
     const p = {
@@ -1066,7 +1070,7 @@ export function CommandCenter({ me, ui, onLogout }) {
           <KindTable ov={ov} />
         </Panel>
         <Panel id="cc-slots-h" title={t("cmd.slot.title")}>
-          <Slots ov={ov} />
+          <Slots ov={ov} alarms={alarms} />
         </Panel>
       </aside>
 
@@ -1113,7 +1117,10 @@ export function CommandCenter({ me, ui, onLogout }) {
           />
           {show.heat && <HeatLegend heat={heat} metrics={metrics} />}
         </section>
-        <Ticker feed={feed} nameFor={nameFor} metrics={metricDefs} />
+        <div class="cc-bottom">
+          <Ticker feed={feed} nameFor={nameFor} metrics={metricDefs} />
+          <AlarmFeed board={alarms} />
+        </div>
       </main>
 
       <aside class="cc-right" aria-label={t("cmd.charts.region")}>
