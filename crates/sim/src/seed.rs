@@ -35,6 +35,14 @@ const DEPARTMENTS: &str = include_str!("../data/yiyuan/departments.json");
 const KINDS: &str = include_str!("../data/kinds.json");
 const SITES: &str = include_str!("../data/yiyuan/sites.json");
 const RULES: &str = include_str!("../data/rules.json");
+const ROUTING: &str = include_str!("../data/routing.json");
+
+/// The demo county's case routing table (`data/routing.json`, a `zhicheng_cases::RoutingConfig`):
+/// each category of the digital urban-management standard and of environmental complaints to
+/// its county department; 12345 hotline categories are left to the dispatcher.
+pub fn demo_routing() -> &'static str {
+    ROUTING
+}
 
 /// The demo county's early-warning rules (`data/rules.json`), each as its JSON text (a
 /// `zhicheng_rules::Rule`).

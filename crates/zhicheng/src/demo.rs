@@ -130,6 +130,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         cfg.scorecard.midterm_date = month_end(&month_add(&now, 4));
         cfg.scorecard.final_date = month_end(&month_add(&now, 16));
     }
+    // Cases are routed by category to the county departments of the seed.
+    std::fs::create_dir_all(&data_dir)?;
+    let routing = data_dir.join("routing.json");
+    if !routing.exists() {
+        std::fs::write(&routing, zhicheng_sim::seed::demo_routing())?;
+    }
+    cfg.cases.routing_file = Some(routing);
     cfg.validate()
         .map_err(|e| anyhow::anyhow!(e.render("demo")))?;
     app::init_logging(&cfg);
