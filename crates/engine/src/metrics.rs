@@ -38,6 +38,7 @@ pub struct Metrics {
     alarm_seconds: Histogram,
     rule_state_bytes: Gauge<i64, std::sync::atomic::AtomicI64>,
     webhook_outcomes: Family<Labels, Counter>,
+    open311_errors: Counter,
 }
 
 impl Default for Metrics {
@@ -73,6 +74,7 @@ impl Metrics {
             alarm_seconds: Histogram::new(exponential_buckets(0.0001, 3.0, 12)),
             rule_state_bytes: Gauge::default(),
             webhook_outcomes: Family::default(),
+            open311_errors: Counter::default(),
         };
         r.register(
             "readings_received",
@@ -179,6 +181,11 @@ impl Metrics {
             "Final outcomes of webhook deliveries, per outcome",
             m.webhook_outcomes.clone(),
         );
+        r.register(
+            "open311_errors",
+            "Open311 requests answered with an error",
+            m.open311_errors.clone(),
+        );
         *m.registry.lock().unwrap_or_else(|p| p.into_inner()) = r;
         m
     }
@@ -230,6 +237,11 @@ impl Metrics {
     /// A live-stream client was dropped for being slow.
     pub fn stream_dropped(&self) {
         self.sse_dropped.inc();
+    }
+
+    /// An Open311 request was answered with an error.
+    pub fn open311_error(&self) {
+        self.open311_errors.inc();
     }
 
     /// An MQTT message could not be parsed.

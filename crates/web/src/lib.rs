@@ -11,6 +11,7 @@ mod cases;
 mod communities;
 mod error;
 mod files;
+mod open311;
 mod ops;
 mod scorecard;
 mod stream;
@@ -36,6 +37,10 @@ pub struct WebConfig {
     /// Serve the UI from this directory (holding `index.html` and `dist/`) instead of the
     /// embedded copy: for UI development, so a rebuilt bundle shows on reload.
     pub ui_dir: Option<std::path::PathBuf>,
+    /// The URL users reach the server at (Open311 discovery), if behind a proxy.
+    pub public_url: Option<String>,
+    /// Open311 submitting clients: (name, API key).
+    pub open311_keys: Vec<(String, String)>,
 }
 
 /// The whole router (the binary merges the gateways' routes into it).
@@ -53,6 +58,7 @@ pub fn router(engine: Engine, cfg: WebConfig) -> Router {
         .merge(communities::routes())
         .merge(alarms::routes())
         .merge(cases::routes())
+        .merge(open311::routes())
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
         .merge(compressed)

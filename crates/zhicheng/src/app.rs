@@ -129,6 +129,10 @@ impl App {
 
     /// Serves an already started engine.
     pub async fn serve(engine: Engine, cfg: &Config) -> anyhow::Result<App> {
+        let open311_keys = match &cfg.open311.api_keys_file {
+            Some(p) => read_open311_keys(p)?,
+            None => Vec::new(),
+        };
         let router = zhicheng_web::router(
             engine.clone(),
             zhicheng_web::WebConfig {
@@ -150,6 +154,8 @@ impl App {
                     }),
                 // UI development: serve the bundle from disk (see crates/web/ui/README.md).
                 ui_dir: std::env::var_os("ZHICHENG_UI_DIR").map(Into::into),
+                public_url: cfg.server.public_url.clone(),
+                open311_keys,
             },
         )
         .merge(zhicheng_gateway::http::router(
@@ -254,4 +260,35 @@ pub fn mqtt_config(cfg: &Config) -> anyhow::Result<Option<zhicheng_gateway::mqtt
             .password()
             .map_err(|e| anyhow::anyhow!(e.render("config")))?,
     }))
+}
+
+/// Reads the Open311 API keys: one `client-name key` per line; blank lines and `#` comments
+/// are skipped. A key shorter than 16 characters is refused (a guessable key is no key).
+pub fn read_open311_keys(path: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading open311.api_keys_file {}", path.display()))?;
+    let mut keys = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((name, key)) = line.split_once(char::is_whitespace) else {
+            anyhow::bail!(
+                "{} line {}: expected `client-name key`",
+                path.display(),
+                i + 1
+            );
+        };
+        let key = key.trim();
+        if key.len() < 16 {
+            anyhow::bail!(
+                "{} line {}: the key of {name} is shorter than 16 characters",
+                path.display(),
+                i + 1
+            );
+        }
+        keys.push((name.to_owned(), key.to_owned()));
+    }
+    Ok(keys)
 }

@@ -59,6 +59,8 @@ pub struct Config {
     pub rules: RulesConfig,
     /// Cases (work orders).
     pub cases: CasesConfig,
+    /// The Open311 GeoReport v2 endpoint.
+    pub open311: Open311Config,
     /// Logging.
     pub log: LogConfig,
 }
@@ -229,6 +231,16 @@ impl Default for CasesConfig {
     }
 }
 
+/// `[open311]`: the Open311 GeoReport v2 endpoint at `/open311/v2/` (citizens' apps).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Open311Config {
+    /// File of the submitting clients' API keys, one `client-name key` per line (a secret).
+    /// Default: none (reading works, submitting is refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_keys_file: Option<PathBuf>,
+}
+
 /// `[map]`: the base map under the UI's vector layers. Without `tile_url` the maps draw only
 /// the county's own data (boundaries, grids, entities), which works with no network at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,6 +309,7 @@ impl Default for Config {
             scorecard: ScorecardConfig::default(),
             rules: RulesConfig::default(),
             cases: CasesConfig::default(),
+            open311: Open311Config::default(),
             log: LogConfig::default(),
         }
     }
@@ -465,6 +478,9 @@ pub const IGNORED_ENV: &[&str] = &[
     "ZHICHENG_ADMIN_PASSWORD",
     "ZHICHENG_CONFIG",
     "ZHICHENG_UI_DIR",
+    // The Open311 client tests' interpreter and its packages.
+    "ZHICHENG_PYTHON",
+    "ZHICHENG_OPEN311_CLIENT_PYTHONPATH",
 ];
 /// Prefixes of environment variables used by tests and benchmarks, not configuration.
 pub const IGNORED_ENV_PREFIXES: &[&str] = &["ZHICHENG_TEST_", "ZHICHENG_BENCH_"];
@@ -522,6 +538,7 @@ const KEYS: &[(&str, &str, Kind)] = &[
     ("cases", "duplicate_radius_m", Kind::Int),
     ("cases", "duplicate_window_hours", Kind::Int),
     ("cases", "test_clock", Kind::Bool),
+    ("open311", "api_keys_file", Kind::Str),
     ("log", "format", Kind::Str),
     ("log", "filter", Kind::Str),
 ];

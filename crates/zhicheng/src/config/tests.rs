@@ -101,6 +101,9 @@ fn key_table_matches_struct() {
             dir: Some("x".into()),
             ..Default::default()
         },
+        open311: Open311Config {
+            api_keys_file: Some("x".into()),
+        },
         cases: CasesConfig {
             categories_file: Some("x".into()),
             limits_file: Some("x".into()),
