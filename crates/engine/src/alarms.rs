@@ -136,13 +136,46 @@ pub(crate) struct State {
     pub(crate) events: broadcast::Sender<Arc<Vec<AlarmEvent>>>,
     /// Woken when the event log grew (webhook feeders, notifications).
     pub(crate) logged: tokio::sync::Notify,
+    /// Alarms whose rule opens a case, for the task that opens them.
+    auto_cases: mpsc::UnboundedSender<AutoCase>,
+    auto_cases_rx: std::sync::Mutex<Option<mpsc::UnboundedReceiver<AutoCase>>>,
+}
+
+/// An alarm whose rule opens a case.
+pub(crate) struct AutoCase {
+    alarm: i64,
+    category: String,
+    urgency: Option<zhicheng_cases::Urgency>,
+}
+
+/// Opens the cases rules ask for (a task of its own: the alarm write never waits for it).
+pub(crate) async fn open_cases(engine: Engine) {
+    let rx = engine
+        .alarms_state()
+        .auto_cases_rx
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    let Some(mut rx) = rx else { return };
+    let sys = Actor::system();
+    while let Some(a) = rx.recv().await {
+        if let Err(err) = engine
+            .case_from_alarm(&sys, a.alarm, &a.category, a.urgency)
+            .await
+        {
+            tracing::warn!(alarm = a.alarm, error = %err, "the rule's case was not opened");
+        }
+    }
 }
 
 impl State {
     fn new(ev: Evaluator) -> State {
         let (events, _) = broadcast::channel(1024);
         let any = ev.rules().next().is_some();
+        let (auto_cases, rx) = mpsc::unbounded_channel();
         State {
+            auto_cases,
+            auto_cases_rx: std::sync::Mutex::new(Some(rx)),
             any: AtomicBool::new(any),
             evaluator: tokio::sync::Mutex::new(ev),
             events,
@@ -484,6 +517,20 @@ impl Engine {
             .collect();
         if logged {
             self.alarms_state().logged.notify_waiters();
+        }
+        // Rules that open a case for each alarm they raise: off the rules task's path.
+        for e in events.iter().filter(|e| e.change == "raised") {
+            let Some(t) = ev.rule(&e.alarm.record.rule).and_then(|r| r.case.clone()) else {
+                continue;
+            };
+            let urgency = t
+                .urgency
+                .and_then(|u| serde_json::from_value(serde_json::Value::String(u)).ok());
+            let _ = self.alarms_state().auto_cases.send(AutoCase {
+                alarm: e.alarm.record.id,
+                category: t.category,
+                urgency,
+            });
         }
         if !events.is_empty() {
             let _ = self.alarms_state().events.send(Arc::new(events));

@@ -187,6 +187,8 @@ impl Engine {
         }
         // Outcomes arrive as long as the dispatcher lives (as long as the engine): not joined.
         tokio::spawn(webhooks::record(engine.clone(), outcomes));
+        // Lives as long as the engine (its sender is the engine's): not joined.
+        tokio::spawn(alarms::open_cases(engine.clone()));
         engine.start_webhooks().await?;
         let writer = tokio::spawn(bus::writer(engine.clone(), rx, rules_tx));
         let rules = tokio::spawn(alarms::run(engine.clone(), rules_rx));

@@ -43,8 +43,8 @@ pub use evaluator::{
     Transition,
 };
 pub use rule::{
-    Aqi, Capacity, CaseCount, Condition, Direction, Occupancy, Offline, Op, Rate, Rule, Scope,
-    Severity, Threshold,
+    Aqi, Capacity, CaseCount, CaseTemplate, Condition, Direction, Occupancy, Offline, Op, Rate,
+    Rule, Scope, Severity, Threshold,
 };
 pub use snapshot::{OpenAlarm, PairStateData, Phase, RuleSnapshot, StateSnapshot, SNAPSHOT_FORMAT};
 

@@ -53,6 +53,21 @@ pub struct Rule {
     pub scope: Scope,
     /// When it raises and when it clears.
     pub condition: Condition,
+    /// Open a case (work order) for each alarm it raises (the engine does; default: none, a
+    /// person opens one with a click).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<CaseTemplate>,
+}
+
+/// The case a rule opens for each alarm it raises.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseTemplate {
+    /// The case category code (of the engine's category tree, e.g. `ENV-AIR`).
+    pub category: String,
+    /// `normal`, `urgent` or `emergency` (default: the category's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<String>,
 }
 
 fn enabled_by_default() -> bool {
@@ -388,6 +403,16 @@ impl Rule {
         ] {
             if let Some(v) = v {
                 check_ident(v).map_err(|m| bad(field, m))?;
+            }
+        }
+        if let Some(c) = &self.case {
+            if c.category.trim().is_empty() || c.category.chars().count() > 64 {
+                return Err(bad("case.category", "1 to 64 characters".into()));
+            }
+            if let Some(u) = c.urgency.as_deref() {
+                if !["normal", "urgent", "emergency"].contains(&u) {
+                    return Err(bad("case.urgency", "normal, urgent or emergency".into()));
+                }
             }
         }
         let is_case = matches!(self.condition, Condition::CaseCount(_));

@@ -335,7 +335,8 @@ async fn offline_rule_raises_on_silence_and_clears_on_a_fresh_reading(backend: B
     seed_small(base, &admin).await;
     let rule = r#"{"id": "station-offline", "version": 1, "name": "监测站离线", "severity": "minor",
         "scope": {"kind": "air_station", "department": "urban-mgmt"},
-        "condition": {"type": "offline", "after_seconds": 60}}"#;
+        "condition": {"type": "offline", "after_seconds": 60},
+        "case": {"category": "C06", "urgency": "urgent"}}"#;
     let urb1 = login(base, "urb1", "urb1-password").await;
     let dev = device_token(base, &admin, "air-002").await;
     let now = now_ms();
@@ -354,6 +355,35 @@ async fn offline_rule_raises_on_silence_and_clears_on_a_fresh_reading(backend: B
     assert!(ev["alarm"]["value"].as_f64().unwrap() >= 120.0, "{ev}");
     // Only the rule's department: air-001 (eco-env) is silent from the start but not watched.
     assert_eq!(alarms(&api, &admin, "status=active").await.len(), 1);
+    // The rule opens a case for its alarm, once, at the station, for its department to see.
+    let alarm_id = ev["alarm"]["id"].as_i64().unwrap();
+    let case = eventually("the rule's case", || {
+        let (api, admin) = (api.clone(), admin.clone());
+        async move {
+            let (_, l) = call("GET", &format!("{api}/cases?source=alarm"), &admin, None).await;
+            l.as_array().and_then(|a| a.first().cloned())
+        }
+    })
+    .await;
+    assert_eq!(case["source_ref"], alarm_id.to_string());
+    assert_eq!(case["category"], "C06");
+    assert_eq!(case["urgency"], "urgent");
+    assert_eq!(
+        (case["lon"].as_f64(), case["lat"].as_f64()),
+        (Some(118.16), Some(36.19))
+    );
+    assert_eq!(
+        case["status"], "registered",
+        "registered; no routing table to dispatch it"
+    );
+    let (st, e) = call(
+        "POST",
+        &format!("{api}/alarms/{alarm_id}/case"),
+        &admin,
+        Some(json!({"category": "C06"})),
+    )
+    .await;
+    assert_eq!(st, 409, "one case per alarm: {e}");
     ingest(&api, &dev, "air-002", now_ms(), 31.0).await;
     let ev = next_alarm(&mut stream).await;
     assert_eq!(ev["change"], "cleared", "{ev}");

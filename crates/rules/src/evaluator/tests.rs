@@ -779,3 +779,24 @@ fn clear_by_hand_closes_the_pair_and_a_holding_condition_raises_again() {
         matches!(&ev.reading(&r(2_000, 32.0))[..], [Transition::Raised(a)] if a.since_ms == 2_000)
     );
 }
+
+#[test]
+fn a_rule_may_open_cases_and_its_template_is_checked() {
+    let r = rule(
+        r#"{"id": "hot", "version": 1, "name": "高温", "severity": "minor", "scope": {"kind": "k"},
+            "condition": {"type": "threshold", "metric": "t", "op": ">", "value": 30},
+            "case": {"category": "ENV-OTHER", "urgency": "urgent"}}"#,
+    );
+    let c = r.case.as_ref().unwrap();
+    assert_eq!(
+        (c.category.as_str(), c.urgency.as_deref()),
+        ("ENV-OTHER", Some("urgent"))
+    );
+    let err = Rule::from_json(
+        r#"{"id": "hot", "version": 1, "name": "高温", "severity": "minor", "scope": {"kind": "k"},
+            "condition": {"type": "threshold", "metric": "t", "op": ">", "value": 30},
+            "case": {"category": "ENV-OTHER", "urgency": "soon"}}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("case.urgency"), "{err}");
+}
