@@ -15,6 +15,8 @@ use zhicheng_model::{
 use crate::app::{self, App};
 use crate::config::Config;
 
+mod rules;
+
 /// Benchmarks.
 #[derive(clap::Subcommand)]
 pub enum BenchCmd {
@@ -50,6 +52,34 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 100)]
         mqtt_window: u64,
     },
+    /// Rule evaluation in the ingest stream: readings/s with many rules active, and the
+    /// latency from a probe reading's send to its alarm event on the live stream.
+    Rules {
+        /// Database URL (default: a fresh SQLite file in a temporary directory).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Seconds of sustained load.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Readings/s the load clients are paced to.
+        #[arg(long, default_value_t = 100_000)]
+        rate: u64,
+        /// Rules active (besides the probe's).
+        #[arg(long, default_value_t = 10_000)]
+        rules: usize,
+        /// Entities the rules and the load are spread over.
+        #[arg(long, default_value_t = 2_000)]
+        entities: usize,
+        /// Readings per HTTP request.
+        #[arg(long, default_value_t = 1_000)]
+        batch: usize,
+        /// Concurrent HTTP clients.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Milliseconds between probe readings.
+        #[arg(long, default_value_t = 100)]
+        probe_ms: u64,
+    },
 }
 
 const METRICS: usize = 10;
@@ -63,6 +93,31 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Runs a benchmark.
 pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
+    let cmd = match cmd {
+        BenchCmd::Rules {
+            database_url,
+            seconds,
+            rate,
+            rules,
+            entities,
+            batch,
+            clients,
+            probe_ms,
+        } => {
+            return rules::run(rules::Args {
+                database_url,
+                seconds,
+                rate,
+                rules,
+                entities,
+                batch,
+                clients,
+                probe_ms,
+            })
+            .await
+        }
+        ingest => ingest,
+    };
     let BenchCmd::Ingest {
         database_url,
         seconds,
@@ -72,7 +127,10 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         mqtt_url,
         readings,
         mqtt_window,
-    } = cmd;
+    } = cmd
+    else {
+        unreachable!("bench rules returned above")
+    };
     let tmp = tempfile::Builder::new()
         .prefix("zhicheng-bench-")
         .tempdir()?;
@@ -86,74 +144,7 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
     cfg.log.filter = "warn".into();
     app::init_logging(&cfg);
     let engine = app::open_engine(&cfg).await?;
-    let sys = Actor::system();
-    let run_id = format!("{:x}", now_ms());
-    engine
-        .put_region(
-            &sys,
-            Region {
-                code: "370323".into(),
-                name: "沂源县".into(),
-                name_en: None,
-                level: RegionLevel::County,
-                parent: None,
-                geometry: None,
-            },
-        )
-        .await?;
-    engine
-        .put_department(
-            &sys,
-            Department {
-                id: "bench".into(),
-                name: "压测".into(),
-                name_en: None,
-                region: None,
-            },
-        )
-        .await?;
-    let kind = Kind {
-        id: "bench_sensor".into(),
-        name: "压测传感器".into(),
-        name_en: None,
-        attributes: vec![],
-        metrics: (0..METRICS)
-            .map(|i| MetricDef {
-                name: format!("m{i}"),
-                label: None,
-                unit: None,
-                ty: ValueType::Number,
-            })
-            .collect(),
-        retention_days: None,
-    };
-    engine.put_kind(&sys, kind).await?;
-    let ids: Vec<String> = (0..entities)
-        .map(|i| format!("bench-{run_id}-{i:05}"))
-        .collect();
-    engine
-        .seed_entities(
-            &sys,
-            ids.iter()
-                .map(|id| Entity {
-                    id: id.clone(),
-                    kind: "bench_sensor".into(),
-                    name: id.clone(),
-                    department: "bench".into(),
-                    region: "370323".into(),
-                    geometry: None,
-                    attributes: Default::default(),
-                    status: EntityStatus::Active,
-                    created_ms: 0,
-                    updated_ms: 0,
-                })
-                .collect(),
-        )
-        .await?;
-    let mut tokens = Vec::new();
-    for id in &ids {
-        tokens.push((id.clone(), engine.issue_device_token(&sys, id).await?.token));
-    }
+    let (ids, tokens) = seed_bench(&engine, entities).await?;
     let app = App::serve(engine.clone(), &cfg).await?;
     let url = format!("http://{}/api/v1/ingest", app.addr);
     let backend = engine.store().backend();
@@ -252,6 +243,83 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(())
+}
+
+/// The bench county: a region, a department, a kind of `METRICS` numeric metrics, `entities`
+/// active entities with a device token each. Returns the ids and (id, token) pairs.
+async fn seed_bench(
+    engine: &zhicheng_engine::Engine,
+    entities: usize,
+) -> anyhow::Result<(Vec<String>, Vec<(String, String)>)> {
+    let sys = Actor::system();
+    let run_id = format!("{:x}", now_ms());
+    engine
+        .put_region(
+            &sys,
+            Region {
+                code: "370323".into(),
+                name: "沂源县".into(),
+                name_en: None,
+                level: RegionLevel::County,
+                parent: None,
+                geometry: None,
+            },
+        )
+        .await?;
+    engine
+        .put_department(
+            &sys,
+            Department {
+                id: "bench".into(),
+                name: "压测".into(),
+                name_en: None,
+                region: None,
+            },
+        )
+        .await?;
+    let kind = Kind {
+        id: "bench_sensor".into(),
+        name: "压测传感器".into(),
+        name_en: None,
+        attributes: vec![],
+        metrics: (0..METRICS)
+            .map(|i| MetricDef {
+                name: format!("m{i}"),
+                label: None,
+                unit: None,
+                ty: ValueType::Number,
+            })
+            .collect(),
+        retention_days: None,
+    };
+    engine.put_kind(&sys, kind).await?;
+    let ids: Vec<String> = (0..entities)
+        .map(|i| format!("bench-{run_id}-{i:05}"))
+        .collect();
+    engine
+        .seed_entities(
+            &sys,
+            ids.iter()
+                .map(|id| Entity {
+                    id: id.clone(),
+                    kind: "bench_sensor".into(),
+                    name: id.clone(),
+                    department: "bench".into(),
+                    region: "370323".into(),
+                    geometry: None,
+                    attributes: Default::default(),
+                    status: EntityStatus::Active,
+                    created_ms: 0,
+                    updated_ms: 0,
+                })
+                .collect(),
+        )
+        .await?;
+    let mut tokens = Vec::new();
+    for id in &ids {
+        tokens.push((id.clone(), engine.issue_device_token(&sys, id).await?.token));
+    }
+    Ok((ids, tokens))
 }
 
 /// A request ready to send: the device token, the readings in it, the JSON body.
