@@ -264,13 +264,14 @@ fn case_actor(actor: &Actor) -> Result<CaseActor> {
     }
 }
 
-fn visible_to(state: &CaseState, fused: &[String]) -> String {
+fn visible_to(state: &CaseState, fused: &[String], reporter: Option<&String>) -> String {
     let mut v: Vec<&str> = Vec::new();
     for d in state
         .department
         .iter()
         .chain(state.co_departments.iter())
         .chain(fused.iter())
+        .chain(reporter)
     {
         if !v.contains(&d.as_str()) {
             v.push(d);
@@ -459,13 +460,18 @@ impl Engine {
             region: s.region.clone(),
             grid: s.grid.clone(),
             department: s.department.clone(),
-            visible_to: visible_to(s, &self.fused_departments(s)),
+            visible_to: visible_to(
+                s,
+                &self.fused_departments(s),
+                base.reporter_department.as_ref(),
+            ),
             lon: s.lon,
             lat: s.lat,
             address: base.address.clone(),
             description: base.description.clone(),
             reporter_name: base.reporter_name.clone(),
             reporter_phone: base.reporter_phone.clone(),
+            reporter_department: base.reporter_department.clone(),
             source_ref: s.source_ref.clone(),
             created_ms: s.created_ms,
             updated_ms: s.updated_ms,
@@ -688,6 +694,7 @@ impl Engine {
                 .reporter_phone
                 .clone()
                 .filter(|a| !a.trim().is_empty()),
+            reporter_department: actor.department.clone(),
             source_ref: None,
             created_ms: now,
             updated_ms: now,

@@ -51,6 +51,9 @@ pub struct CaseRow {
     pub reporter_name: Option<String>,
     /// The reporter's phone (personal information).
     pub reporter_phone: Option<String>,
+    /// The department of the user who reported it (a grid worker's town): it keeps seeing
+    /// the case.
+    pub reporter_department: Option<String>,
     /// The origin's reference (alarm id, hotline ticket, Open311 token).
     pub source_ref: Option<String>,
     /// Epoch ms.
@@ -198,7 +201,7 @@ pub trait CaseStore: Send + Sync {
 
 pub(crate) const CASE_COLUMNS: &str = "id, seq, status, open, source, category, urgency, region, \
     grid, department, visible_to, lon, lat, address, description, reporter_name, reporter_phone, \
-    source_ref, created_ms, updated_ms, closed_ms, due_ms, escalation_level, state, version";
+    reporter_department, source_ref, created_ms, updated_ms, closed_ms, due_ms, escalation_level, state, version";
 pub(crate) const ATTACHMENT_COLUMNS: &str =
     "id, case_id, file_name, content_type, size, sha256, uploaded_by, uploaded_ms";
 
@@ -265,7 +268,7 @@ macro_rules! impl_case_store {
                 let mut tx = self.$w.begin().await?;
                 sqlx::query(&format!(
                     "INSERT INTO case_record ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-                     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
+                     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
                     $crate::case::CASE_COLUMNS
                 ))
                 .bind(&c.id)
@@ -285,6 +288,7 @@ macro_rules! impl_case_store {
                 .bind(&c.description)
                 .bind(c.reporter_name.as_deref())
                 .bind(c.reporter_phone.as_deref())
+                .bind(c.reporter_department.as_deref())
                 .bind(c.source_ref.as_deref())
                 .bind(c.created_ms)
                 .bind(c.updated_ms)

@@ -3039,6 +3039,7 @@ fn case_row(seq: i64, status: &str, department: &str, category: &str, created: i
         description: "井盖缺失".into(),
         reporter_name: Some("张三".into()),
         reporter_phone: Some("13912345678".into()),
+        reporter_department: None,
         source_ref: None,
         created_ms: created,
         updated_ms: created,

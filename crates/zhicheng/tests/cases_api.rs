@@ -190,6 +190,9 @@ async fn case_through_the_whole_flow_with_escalation(backend: Backend) {
     );
     assert_eq!(c2["duplicates"][0]["id"], id.as_str(), "{c2}");
     let id2 = c2["id"].as_str().unwrap().to_owned();
+    // The grid worker's department keeps seeing its report (and may add a photo to it).
+    let (st, _) = call("GET", &format!("{api}/cases/{id2}"), &town, None).await;
+    assert_eq!(st, 200, "the reporter's department sees its report");
     let (st, m) = step(&api, &op, &id2, json!({"action": "merge", "into_case": id})).await;
     assert_eq!(st, 200, "{m}");
     assert_eq!(m["status"], "merged");

@@ -5,7 +5,7 @@
 -- columns that lists, the deadline timer and statistics filter on; `version` makes every change
 -- conditional on the state it was computed from. `visible_to` is `,a,b,`: the departments that
 -- see the case (assigned, co-assigned by escalation, the grid's departments whose categories
--- include it). `case_seq` hands out case numbers that are never reused.
+-- include it, the reporting department). `case_seq` hands out case numbers that are never reused.
 CREATE TABLE case_seq (
     id     BIGSERIAL PRIMARY KEY,
     at_ms  BIGINT NOT NULL
@@ -29,6 +29,7 @@ CREATE TABLE case_record (
     description       TEXT NOT NULL,
     reporter_name     TEXT,
     reporter_phone    TEXT,
+    reporter_department TEXT,
     source_ref        TEXT,
     created_ms        BIGINT NOT NULL,
     updated_ms        BIGINT NOT NULL,

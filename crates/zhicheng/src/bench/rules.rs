@@ -38,10 +38,18 @@ pub struct Args {
 fn rule_json(i: usize, entity: &str) -> String {
     let m = (i / 7) % METRICS;
     let cond = match i % 5 {
-        0 => format!(r#"{{"type": "threshold", "metric": "m{m}", "op": ">", "value": 96, "clear": 90}}"#),
-        1 => format!(r#"{{"type": "threshold", "metric": "m{m}", "op": ">", "value": 95, "clear": 80, "for_seconds": 1}}"#),
-        2 => format!(r#"{{"type": "threshold", "metric": "m{m}", "op": "<", "value": 1, "clear": 5}}"#),
-        3 => format!(r#"{{"type": "rate", "metric": "m{m}", "direction": "rise", "limit": 90, "window_seconds": 60}}"#),
+        0 => format!(
+            r#"{{"type": "threshold", "metric": "m{m}", "op": ">", "value": 96, "clear": 90}}"#
+        ),
+        1 => format!(
+            r#"{{"type": "threshold", "metric": "m{m}", "op": ">", "value": 95, "clear": 80, "for_seconds": 1}}"#
+        ),
+        2 => format!(
+            r#"{{"type": "threshold", "metric": "m{m}", "op": "<", "value": 1, "clear": 5}}"#
+        ),
+        3 => format!(
+            r#"{{"type": "rate", "metric": "m{m}", "direction": "rise", "limit": 90, "window_seconds": 60}}"#
+        ),
         _ => r#"{"type": "offline", "after_seconds": 600}"#.to_owned(),
     };
     format!(
