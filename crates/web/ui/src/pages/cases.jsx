@@ -582,7 +582,7 @@ export function CaseDetail({ id, me, onClose, onChanged }) {
               </div>
               <div class="small muted cs-tl-who">
                 {actorText(e.actor, refs)}
-                {e.department && <> → {dept(e.department)}</>}
+                {e.department && e.department !== e.actor?.department && <> → {dept(e.department)}</>}
               </div>
               {e.note && <p class="cs-tl-note">{e.note}</p>}
             </li>

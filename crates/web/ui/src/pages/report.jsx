@@ -90,7 +90,7 @@ export function ReportPage({ ui }) {
       <form onSubmit={submit} class="panel">
         <div class="cs-rp-place">
           <button type="button" onClick={locate} disabled={geo === "locating"} class="wide">
-            📍 {geo === "locating" ? t("cs.rp.locating") : t("cs.rp.locate")}
+            {geo === "locating" ? t("cs.rp.locating") : t("cs.rp.locate")}
           </button>
           {geo.startsWith("ok:") && <p class="small ok-msg" role="status">{t("cs.rp.located", { m: fmtNum(Number(geo.slice(3))) })}</p>}
           {geo === "failed" && <p class="small err" role="alert">{t("cs.rp.no_geo")}</p>}
