@@ -4,7 +4,7 @@
 // dispatches it to urban-mgmt; a user of that department finds it in the inbox, accepts it,
 // uploads a photo with the feedback; the command center verifies and closes it, and the
 // timeline shows every step in order. Then the mobile report page (390×844) reports a case from
-// the phone's position with a photo.
+// the phone's position with a photo; the alarm console turns an alarm into a case.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BASE, ADMIN_PASSWORD, launch, newPage, shot, uiLogin, call, apiLogin } from "./lib.mjs";
@@ -204,4 +204,51 @@ test("the mobile report page submits a case with the phone's position and a phot
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390));
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test("the alarm console turns an alarm into a case", async (t) => {
+  const ruleId = `e2e-case-pm25-${stamp}`;
+  await call(admin, "POST", "/rules", {
+    id: ruleId,
+    version: 1,
+    name: `e2e 转工单 ${stamp % 100000}`,
+    severity: "major",
+    scope: { kind: "air_station" },
+    condition: { type: "threshold", metric: "pm25", op: ">", value: 1, for_seconds: 0 },
+  });
+  try {
+    const station = (await call(admin, "GET", "/entities?kind=air_station&limit=1")).items[0];
+    const device = (await call(admin, "POST", `/entities/${encodeURIComponent(station.id)}/token`)).token;
+    await call(device, "POST", "/ingest", { readings: [{ entity: station.id, metric: "pm25", value: 400 }] });
+    let alarm;
+    for (let i = 0; i < 100 && !alarm; i++) {
+      alarm = (await call(admin, "GET", "/alarms?status=active&limit=200")).find((a) => a.rule === ruleId);
+      if (!alarm) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(alarm, "the reading raised an alarm");
+    const env = (await call(admin, "GET", "/case-categories")).find((c) => c.parent && c.group === "environment");
+    assert.ok(env, "the tree has an environment category");
+
+    const page = await newPage(browser);
+    await uiLogin(page, "admin", ADMIN_PASSWORD);
+    await page.waitForSelector('body[data-page="command"]', { timeout: 20000 });
+    await page.goto(BASE + `/#/alarms?id=${alarm.id}`);
+    const detail = page.locator(`aside.al-detail[data-alarm="${alarm.id}"]`);
+    await detail.waitFor();
+    await detail.getByLabel("工单类别").selectOption(env.code);
+    await detail.getByRole("button", { name: "转工单" }).click();
+    const made = detail.locator(".al-case-made");
+    await made.waitFor();
+    const id = await made.getAttribute("data-case");
+    await shot(t, page, "1-alarm-case-made");
+    const c = await call(admin, "GET", `/cases/${id}`);
+    assert.equal(c.source, "alarm");
+    assert.equal(c.category, env.code);
+    await made.getByRole("link").click();
+    await page.locator(`aside.cs-detail[data-case="${id}"]`).waitFor();
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  } finally {
+    await call(admin, "DELETE", `/rules/${ruleId}`).catch(() => {});
+  }
 });
