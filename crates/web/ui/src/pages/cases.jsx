@@ -298,6 +298,7 @@ const FORMS = {
   merge: ["into"],
   comment: ["text"],
   satisfaction: ["score", "note"],
+  escalate: ["department", "level"],
 };
 
 function ActionForm({ c, action, refs, cats, busy, onRun, onCancel }) {
@@ -343,6 +344,10 @@ function ActionForm({ c, action, refs, cats, busy, onRun, onCancel }) {
         b.reason = s(v.reason);
         if (v.until) b.until_ms = new Date(v.until).getTime();
         break;
+      case "escalate":
+        b.to_department = v.department;
+        b.level = Number(v.level || 1);
+        break;
       case "merge":
         b.into_case = s(v.into);
         break;
@@ -377,6 +382,11 @@ function ActionForm({ c, action, refs, cats, busy, onRun, onCancel }) {
                 </option>
               ))}
           </select>
+        </Field>
+      )}
+      {fields.includes("level") && (
+        <Field label={t("cs.fm.level")}>
+          <Select name="level" value={v.level || "1"} onChange={set("level")} options={[["1", "1"], ["2", "2"]]} />
         </Field>
       )}
       {fields.includes("passed") && (
@@ -486,7 +496,7 @@ export function CaseDetail({ id, me, onClose, onChanged }) {
   if (err) return <aside class="panel al-detail cs-detail"><ErrorBox error={err} /></aside>;
   if (!c) return <aside class="panel al-detail cs-detail"><Loading /></aside>;
   const dept = (d) => (d ? refName(refs?.dept, d) : "—");
-  const actions = (c.actions || []).filter((a) => a !== "escalate");
+  const actions = c.actions || [];
   const photos = (c.attachments || []).filter((a) => /^image\//.test(a.content_type));
   return (
     <aside class="panel al-detail cs-detail" aria-labelledby="cs-detail-h" data-case={c.id} data-status={c.status} ref={ref}>
