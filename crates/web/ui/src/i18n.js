@@ -11,9 +11,10 @@ import scorecardViews from "./i18n/scorecard_views.js";
 import communities from "./i18n/communities.js";
 import alarms from "./i18n/alarms.js";
 import rules from "./i18n/rules.js";
+import cases from "./i18n/cases.js";
 
 const dicts = { zh: {}, en: {} };
-for (const d of [core, command, console_, scorecard, tasks, submissionImport, scorecardViews, communities, alarms, rules]) {
+for (const d of [core, command, console_, scorecard, tasks, submissionImport, scorecardViews, communities, alarms, rules, cases]) {
   Object.assign(dicts.zh, d.zh);
   Object.assign(dicts.en, d.en);
 }

@@ -17,6 +17,10 @@ import { SubmissionsPage } from "./pages/submissions.jsx";
 import { TasksPage } from "./pages/tasks.jsx";
 import { AlarmsPage } from "./pages/alarms.jsx";
 import { RulesPage } from "./pages/rules.jsx";
+import { CasesPage } from "./pages/cases.jsx";
+import { NewCasePage } from "./pages/case-new.jsx";
+import { CaseStatsPage } from "./pages/case-stats.jsx";
+import { ReportPage } from "./pages/report.jsx";
 import { canAdminRegistry } from "./session.js";
 import { Loading } from "./ui.jsx";
 
@@ -101,6 +105,19 @@ function App() {
     case "rules":
       body = <RulesPage me={me} ui={ui} />;
       break;
+    case "cases":
+      body =
+        rest[0] === "new" ? (
+          <NewCasePage me={me} ui={ui} />
+        ) : rest[0] === "stats" ? (
+          <CaseStatsPage me={me} query={route.query} />
+        ) : (
+          <CasesPage me={me} query={route.query} />
+        );
+      break;
+    case "report":
+      body = <ReportPage me={me} ui={ui} />;
+      break;
     case "account":
       body = <AccountPage me={me} onMe={setMe} />;
       break;
@@ -108,7 +125,7 @@ function App() {
       body = <p class="err">{t("error.not_found")}</p>;
   }
   return (
-    <ConsoleShell me={me} ui={ui} active={page === "rules" ? "alarms" : page} onLogout={onLogout}>
+    <ConsoleShell me={me} ui={ui} active={page === "rules" ? "alarms" : page === "report" ? "cases" : page} onLogout={onLogout}>
       {body}
     </ConsoleShell>
   );

@@ -75,6 +75,7 @@ export function ConsoleShell({ me, ui, active, onLogout, children }) {
     ["scorecard", t("nav.scorecard")],
     ["tasks", t("nav.tasks")],
     ["alarms", t("nav.alarms")],
+    ["cases", t("nav.cases")],
     ...(canAdminRegistry(me) ? [["admin", t("nav.admin")]] : []),
     ["account", t("nav.account")],
   ];

@@ -13,9 +13,39 @@ import { ErrorBox, Loading } from "../ui.jsx";
 import { Field, FormError, Select, useAction } from "../components/form.jsx";
 import { SEVERITIES, SEV_COLOR, matches, sevLabel, useAlarmStream } from "../components/alarms.js";
 import { fmtAlarmValue } from "../components/alarm-feed.jsx";
-import { canAdminUsers } from "../session.js";
+import { canAdminRegistry, canAdminUsers } from "../session.js";
 import { useRefs } from "../components/refs.js";
 import { refName } from "../components/labels.jsx";
+import { CategoryPicker, useCategories } from "../components/case-form.jsx";
+
+/** 转工单: a case from this alarm (the command center), then a link to it. */
+function AlarmToCase({ id }) {
+  const cats = useCategories();
+  const [category, setCategory] = useState("");
+  const [made, setMade] = useState(null);
+  const act = useAction();
+  async function submit(e) {
+    e.preventDefault();
+    const r = await act.run(() => api(`/alarms/${encodeURIComponent(id)}/case`, { method: "POST", body: { category } }));
+    if (r.ok) setMade(r.value);
+  }
+  if (made) {
+    return (
+      <p class="ok-msg al-case-made" role="status" data-case={made.id}>
+        <a href={"#/cases?id=" + encodeURIComponent(made.id)}>{t("al.d.case_ok", { id: made.id })}</a>
+      </p>
+    );
+  }
+  return (
+    <form class="al-inline al-to-case" onSubmit={submit}>
+      <CategoryPicker cats={cats} value={category} onChange={setCategory} label={t("al.d.case_cat")} />
+      <FormError error={act.error} />
+      <button type="submit" disabled={act.busy || !category}>
+        {t("al.d.to_case")}
+      </button>
+    </form>
+  );
+}
 
 const KEYS = ["status", "severity", "acknowledged", "id"];
 const PAGE = 50;
@@ -378,6 +408,7 @@ function AlarmDetail({ id, me, tick, onClose, onChanged }) {
           )}
         </div>
       )}
+      {canAdminRegistry(me) && <AlarmToCase id={a.id} />}
       <section class="al-comments" aria-labelledby="al-comments-h">
         <h3 id="al-comments-h">{t("al.d.comments", { n: a.comments?.length || 0 })}</h3>
         {(a.comments || []).length === 0 ? (
