@@ -343,7 +343,7 @@ pub(crate) async fn load(
                 points.push((ts, *id, v));
             }
         }
-        points.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        points.sort_by_key(|p| (p.0, p.1));
         let keys: HashMap<i64, (Arc<str>, Arc<str>)> =
             series.into_iter().map(|(id, e, m)| (id, (e, m))).collect();
         let idx = index.read();

@@ -623,10 +623,11 @@ impl Engine {
         }
         match (input.lon, input.lat) {
             (Some(lon), Some(lat)) => {
-                if !(lon.is_finite() && lat.is_finite())
-                    || !(-180.0..=180.0).contains(&lon)
-                    || !(-90.0..=90.0).contains(&lat)
-                {
+                let ok = lon.is_finite()
+                    && lat.is_finite()
+                    && (-180.0..=180.0).contains(&lon)
+                    && (-90.0..=90.0).contains(&lat);
+                if !ok {
                     return Err(invalid("lon", "lon and lat must be WGS84 degrees"));
                 }
             }

@@ -31,6 +31,9 @@ pub(crate) struct State {
     feeders: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
 }
 
+/// What the journal forwards: (webhook, event id, final outcome, attempts).
+pub(crate) type Outcomes = tokio::sync::mpsc::UnboundedReceiver<(String, i64, Outcome, u32)>;
+
 /// One final outcome on its way to the store.
 struct Final {
     webhook: String,
@@ -53,10 +56,7 @@ impl State {
         self.dispatcher.shutdown().await;
     }
 
-    pub(crate) fn new() -> Result<(
-        State,
-        tokio::sync::mpsc::UnboundedReceiver<(String, i64, Outcome, u32)>,
-    )> {
+    pub(crate) fn new() -> Result<(State, Outcomes)> {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let journal = move |endpoint: &str, d: &Delivery, o: &Outcome| {
             if o.is_final() {
@@ -470,10 +470,7 @@ impl Engine {
 }
 
 /// Writes the final outcomes the dispatcher reports (and so moves the cursors).
-pub(crate) async fn record(
-    engine: Engine,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<(String, i64, Outcome, u32)>,
-) {
+pub(crate) async fn record(engine: Engine, mut rx: Outcomes) {
     while let Some((webhook, event, outcome, attempts)) = rx.recv().await {
         let f = Final {
             webhook,

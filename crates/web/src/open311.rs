@@ -298,7 +298,7 @@ async fn list_requests(s: &AppState, format: Format, query: Option<&str>) -> Res
                 Err(e) => return engine_error(s, format, e),
             };
             if !service_codes.is_empty() {
-                all.retain(|c| service_codes.iter().any(|x| *x == c.state.category));
+                all.retain(|c| service_codes.contains(&c.state.category));
             }
             all
         }
@@ -446,7 +446,7 @@ async fn post_request(
     };
     match s.engine.create_citizen_case(input).await {
         Ok(c) => {
-            let r = vec![PostResponse {
+            let r = [PostResponse {
                 receipt: Receipt::ServiceRequestId(c.state.id.clone()),
                 service_notice: Some(
                     "已受理，将按时限处置 (received; it will be handled within its time limit)"
