@@ -17,6 +17,7 @@ import { canAdminRegistry, canAdminUsers } from "../session.js";
 import { useRefs } from "../components/refs.js";
 import { refName } from "../components/labels.jsx";
 import { CategoryPicker, useCategories } from "../components/case-form.jsx";
+import { LoadMore } from "../components/table.jsx";
 
 /** 转工单: a case from this alarm (the command center), then a link to it. */
 function AlarmToCase({ id }) {
@@ -195,16 +196,7 @@ export function AlarmsPage({ me, query }) {
           {st.loading && !st.rows.length && <Loading />}
           <AlarmTable rows={st.rows} selected={f.id} onSelect={select} loading={st.loading} />
           {st.rows.length > 0 && (
-            <div class="load-more">
-              <span class="muted" role="status">
-                {t(st.more ? "c.list.shown_more" : "c.list.shown_all", { n: st.rows.length })}
-              </span>
-              {st.more && (
-                <button type="button" onClick={more} disabled={st.busyMore}>
-                  {st.busyMore ? t("common.loading") : t("common.more")}
-                </button>
-              )}
-            </div>
+            <LoadMore count={st.rows.length} hasMore={st.more} busy={st.busyMore} onMore={more} />
           )}
         </div>
         {f.id && (

@@ -15,6 +15,7 @@ import { Field, FormError, Select, useAction } from "../components/form.jsx";
 import { useRefs } from "../components/refs.js";
 import { refName } from "../components/labels.jsx";
 import { CategoryPicker, useCategories } from "../components/case-form.jsx";
+import { LoadMore } from "../components/table.jsx";
 import {
   SOURCES,
   STATUSES,
@@ -249,16 +250,7 @@ export function CasesPage({ me, query }) {
             </table>
           </div>
           {st.rows.length > 0 && (
-            <div class="load-more">
-              <span class="muted" role="status">
-                {t(st.more ? "c.list.shown_more" : "c.list.shown_all", { n: st.rows.length })}
-              </span>
-              {st.more && (
-                <button type="button" onClick={more} disabled={st.busyMore}>
-                  {st.busyMore ? t("common.loading") : t("common.more")}
-                </button>
-              )}
-            </div>
+            <LoadMore count={st.rows.length} hasMore={st.more} busy={st.busyMore} onMore={more} />
           )}
         </div>
         {f.id && (
