@@ -12,7 +12,8 @@
 //!   `status`, and `page`/`page_size` as an extension) and `GET requests/{id}.{fmt}`: status
 //!   `open` or `closed` (closed, rejected or merged), the Chinese status name in `status_notes`,
 //!   the assigned department in `agency_responsible`, the handle deadline as
-//!   `expected_datetime`. The reporter is never shown.
+//!   `expected_datetime`. Only cases of the public services are shown (never a 12345 hotline
+//!   matter such as a 举报); the reporter is never shown.
 //! - `jurisdiction_id`, when given, must be the county's region code (404 otherwise).
 //! - Errors in the spec's format (`<errors><error><code/><description/></error></errors>` or
 //!   the JSON array), with 400, 403 (missing or unknown `api_key`) or 404; a malformed request
@@ -303,8 +304,11 @@ async fn list_requests(s: &AppState, format: Format, query: Option<&str>) -> Res
             all
         }
     };
+    // Only cases of the public services: hotline matters (举报 above all) are never listed.
+    let public = services(s);
     let page: Vec<CaseView> = cases
         .into_iter()
+        .filter(|c| public.iter().any(|x| x.service_code == c.state.category))
         .skip(usize::try_from(q.offset()).unwrap_or(usize::MAX))
         .take(q.page_size as usize)
         .collect();
@@ -328,10 +332,21 @@ async fn one_request(
         return errors(&s, format, vec![e]);
     }
     match s.engine.case(&reader(), id).await {
-        Ok(d) => answer(
+        Ok(d)
+            if services(&s)
+                .iter()
+                .any(|x| x.service_code == d.case.state.category) =>
+        {
+            answer(
+                format,
+                StatusCode::OK,
+                records(&s, vec![d.case]).await.render(format),
+            )
+        }
+        Ok(_) => errors(
+            &s,
             format,
-            StatusCode::OK,
-            records(&s, vec![d.case]).await.render(format),
+            vec![Open311Error::not_found(format!("no request {id}"))],
         ),
         Err(e) => engine_error(&s, format, e),
     }

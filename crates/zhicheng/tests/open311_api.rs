@@ -308,6 +308,21 @@ async fn citizens_file_requests_and_an_independent_client_reads_them(backend: Ba
     assert_eq!(one[0]["status_notes"], "已结案");
     let (st, _, e) = get(&format!("{o311}/requests/AJ000.json")).await;
     assert_eq!(st, 404, "{e}");
+    // A hotline matter (a 举报) is never public.
+    let (st, h) = call(
+        "POST",
+        &format!("{api}/cases"),
+        &admin,
+        Some(json!({"category": "H04", "description": "举报某单位违规排污", "reporter_name": "王五"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{h}");
+    let (st, _, e) = get(&format!(
+        "{o311}/requests/{}.json",
+        h["id"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(st, 404, "{e}");
     let (st, _, e) = get(&format!("{o311}/tokens/abc.json")).await;
     assert_eq!(st, 404, "{e}");
     // A second, open request, and the list filters.
