@@ -712,7 +712,11 @@ impl Engine {
             .upsert(rule.clone(), now)
             .map_err(|e| invalid("rule", e.to_string()))?;
         self.alarms_state().any.store(true, Ordering::Relaxed);
-        track_entities(&mut ev, &self.inner.index, &self.inner.live, now);
+        // Only an offline rule watches entities before they report; walking every entity for
+        // every other rule made storing 10,000 rules through the API take 52 s.
+        if matches!(rule.condition, zhicheng_rules::Condition::Offline(_)) {
+            track_entities(&mut ev, &self.inner.index, &self.inner.live, now);
+        }
         self.write_transitions(ts, &ev).await;
         drop(ev);
         self.audit(
