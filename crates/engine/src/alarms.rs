@@ -3,15 +3,20 @@
 //!
 //! # Where evaluation sits
 //!
-//! The history writer hands every batch it has committed (all its points, after the senders
-//! were acknowledged) to one **rules task** over a bounded channel; when the rules task falls
-//! behind, the writer waits, and so do the gateways — no reading escapes evaluation and no
-//! queue grows without bound. The rules task evaluates the batch with
-//! [`zhicheng_rules::Evaluator`], merges the transitions of one (rule, entity) within the batch
-//! (a raise followed by ten updates is written once), and writes them with
-//! [`zhicheng_store::AlarmStore::apply_alarm_changes`]: one transaction that also appends
-//! `alarm.raised` / `alarm.cleared` to the event log, the outbox of webhooks and
-//! notifications. Only then does it publish them on the live stream.
+//! The history writer evaluates every batch it is about to commit with
+//! [`zhicheng_rules::Evaluator`] (holding the evaluator from evaluation to commit), merges the
+//! transitions of one (rule, entity) within the batch (a raise followed by ten updates is
+//! written once), and writes them in **the batch's own transaction** with
+//! [`zhicheng_store::Store::write_batch_with_alarms`]: the readings, the alarms they raise or
+//! clear and the `alarm.raised` / `alarm.cleared` entries of the event log (the outbox of
+//! webhooks and notifications) become durable in one commit. Only then are the senders
+//! acknowledged and the alarms published on the live stream. No reading escapes evaluation,
+//! there is no second queue and no second commit between a reading and its alarm. If the
+//! commit fails, the senders get an error and the alarm changes (the evaluator has moved on)
+//! are written on their own, retried until they land.
+//!
+//! The **rules task** advances time (offline rules, case-count windows) and saves snapshots;
+//! what it raises is written on its own.
 //!
 //! # Restarts
 //!
@@ -36,7 +41,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
@@ -44,8 +49,8 @@ use zhicheng_model::time_util::now_ms;
 use zhicheng_model::{Actor, Role};
 use zhicheng_rules::{Alarm, Evaluator, Reading, Rule, StateSnapshot, Transition};
 use zhicheng_store::{
-    AlarmAction, AlarmChange, AlarmChangeKind, AlarmComment, AlarmQuery, AlarmRecord, EventRecord,
-    Point, RuleVersion, Store,
+    AlarmAction, AlarmChange, AlarmChangeKind, AlarmComment, AlarmQuery, AlarmRecord, AlarmWritten,
+    EventRecord, Point, RuleVersion, Store,
 };
 
 use crate::error::invalid;
@@ -63,8 +68,6 @@ pub struct RulesConfig {
     pub replay_lateness: Duration,
     /// Rule files (`*.json`) loaded at start.
     pub dir: Option<PathBuf>,
-    /// Committed batches waiting for the rules task before the writer waits.
-    pub queue: usize,
 }
 
 impl Default for RulesConfig {
@@ -74,7 +77,6 @@ impl Default for RulesConfig {
             snapshot_interval: Duration::from_secs(30),
             replay_lateness: Duration::from_secs(600),
             dir: None,
-            queue: 16,
         }
     }
 }
@@ -184,12 +186,6 @@ impl State {
     }
 }
 
-/// A committed batch for the rules task, with when its first job was accepted.
-pub(crate) struct Batch {
-    pub(crate) points: Arc<Vec<Point>>,
-    pub(crate) received: Instant,
-}
-
 /// The current rule of each id from its stored versions (tombstones remove), with the row.
 fn current_rules(versions: Vec<RuleVersion>) -> Vec<(Rule, RuleVersion)> {
     let mut latest: HashMap<String, RuleVersion> = HashMap::new();
@@ -258,28 +254,29 @@ pub(crate) async fn load(
 ) -> Result<(State, Vec<Transition>)> {
     if let Some(dir) = &cfg.dir {
         let stored = store.list_rule_versions(None).await?;
-        let mut highest: HashMap<&str, i64> = HashMap::new();
-        for v in &stored {
-            let h = highest.entry(&v.id).or_insert(0);
+        let mut highest: HashMap<String, i64> = HashMap::new();
+        for v in stored {
+            let h = highest.entry(v.id).or_insert(0);
             *h = (*h).max(v.version);
         }
+        let mut rows = Vec::new();
         for (file, rule) in read_rule_files(dir)? {
             if highest.get(rule.id.as_str()).copied().unwrap_or(0) >= i64::from(rule.version) {
                 continue;
             }
-            store
-                .insert_rule_version(&RuleVersion {
-                    id: rule.id.clone(),
-                    version: i64::from(rule.version),
-                    definition: serde_json::to_string(&rule).unwrap_or_default(),
-                    deleted: false,
-                    source: format!("file:{file}"),
-                    created_by: "system".into(),
-                    created_ms: now_ms(),
-                })
-                .await?;
             tracing::info!(rule = %rule.id, version = rule.version, file, "rule loaded from file");
+            highest.insert(rule.id.clone(), i64::from(rule.version));
+            rows.push(RuleVersion {
+                id: rule.id.clone(),
+                version: i64::from(rule.version),
+                definition: serde_json::to_string(&rule).unwrap_or_default(),
+                deleted: false,
+                source: format!("file:{file}"),
+                created_by: "system".into(),
+                created_ms: now_ms(),
+            });
         }
+        store.insert_rule_versions(&rows).await?;
     }
     let rules: Vec<Rule> = current_rules(store.list_rule_versions(None).await?)
         .into_iter()
@@ -442,51 +439,90 @@ impl Engine {
         }
     }
 
-    /// Writes evaluator transitions (retrying while the store fails: the evaluator has moved
-    /// on, so they must land) and publishes them.
+    /// The store's form of evaluator transitions, a (rule, entity)'s burst merged.
+    pub(crate) fn alarm_changes(&self, ts: Vec<Transition>, ev: &Evaluator) -> Vec<AlarmChange> {
+        let idx = self.inner.index.read();
+        merge(ts)
+            .into_iter()
+            .map(|(t, updated)| {
+                let kind = match &t {
+                    Transition::Raised(_) => AlarmChangeKind::Raised,
+                    Transition::Updated(_) => AlarmChangeKind::Updated,
+                    Transition::Cleared(_) => AlarmChangeKind::Cleared,
+                };
+                let a = t.alarm();
+                let info = idx.entities.get(&a.entity);
+                AlarmChange {
+                    kind,
+                    rule: a.rule.clone(),
+                    rule_version: i64::from(a.version),
+                    rule_name: ev
+                        .rule(&a.rule)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_else(|| a.rule.clone()),
+                    severity: a.severity.as_str().to_owned(),
+                    entity: a.entity.clone(),
+                    kind_of_entity: info.map(|i| i.kind.to_string()).unwrap_or_default(),
+                    region: info.map(|i| i.region.to_string()).unwrap_or_default(),
+                    department: info.map(|i| i.department.to_string()).unwrap_or_default(),
+                    at_ms: a.ts_ms,
+                    since_ms: a.since_ms,
+                    value: a.value,
+                    peak: a.peak,
+                    count: i64::try_from(a.count).unwrap_or(i64::MAX),
+                    message: a.message.clone(),
+                    updated_ms: updated,
+                }
+            })
+            .collect()
+    }
+
+    /// Evaluates committed-to-be readings (the history writer, before its commit) and answers
+    /// the alarm changes to write with them.
+    pub(crate) fn evaluate_points(&self, points: &[Point], ev: &mut Evaluator) -> Vec<AlarmChange> {
+        let mut out = Vec::new();
+        {
+            let series = self.inner.live.series_index();
+            let idx = self.inner.index.read();
+            for p in points {
+                let Some((entity, metric)) = series.by_id.get(&p.series) else {
+                    continue;
+                };
+                let Some(info) = idx.entities.get(&**entity) else {
+                    continue;
+                };
+                let r = Reading::new(entity, &info.kind, metric, p.ts, p.value)
+                    .department(&info.department)
+                    .attributes(info);
+                ev.reading_into(&r, &mut out);
+            }
+        }
+        self.inner.metrics.rules_evaluated(points.len());
+        if out.is_empty() {
+            return Vec::new();
+        }
+        self.alarm_changes(out, ev)
+    }
+
+    /// Writes evaluator transitions on their own (time alone, a manual clear, a rule edit, a
+    /// case count) and publishes them.
     pub(crate) async fn write_transitions(&self, ts: Vec<Transition>, ev: &Evaluator) {
         if ts.is_empty() {
             return;
         }
-        let changes: Vec<AlarmChange> = {
-            let idx = self.inner.index.read();
-            merge(ts)
-                .into_iter()
-                .map(|(t, updated)| {
-                    let kind = match &t {
-                        Transition::Raised(_) => AlarmChangeKind::Raised,
-                        Transition::Updated(_) => AlarmChangeKind::Updated,
-                        Transition::Cleared(_) => AlarmChangeKind::Cleared,
-                    };
-                    let a = t.alarm();
-                    let info = idx.entities.get(&a.entity);
-                    AlarmChange {
-                        kind,
-                        rule: a.rule.clone(),
-                        rule_version: i64::from(a.version),
-                        rule_name: ev
-                            .rule(&a.rule)
-                            .map(|r| r.name.clone())
-                            .unwrap_or_else(|| a.rule.clone()),
-                        severity: a.severity.as_str().to_owned(),
-                        entity: a.entity.clone(),
-                        kind_of_entity: info.map(|i| i.kind.to_string()).unwrap_or_default(),
-                        region: info.map(|i| i.region.to_string()).unwrap_or_default(),
-                        department: info.map(|i| i.department.to_string()).unwrap_or_default(),
-                        at_ms: a.ts_ms,
-                        since_ms: a.since_ms,
-                        value: a.value,
-                        peak: a.peak,
-                        count: i64::try_from(a.count).unwrap_or(i64::MAX),
-                        message: a.message.clone(),
-                        updated_ms: updated,
-                    }
-                })
-                .collect()
-        };
+        let changes = self.alarm_changes(ts, ev);
+        self.write_alarm_changes(&changes, ev).await;
+    }
+
+    /// Writes alarm changes, retrying while the store fails (the evaluator has moved on, so
+    /// they must land), and publishes them.
+    pub(crate) async fn write_alarm_changes(&self, changes: &[AlarmChange], ev: &Evaluator) {
+        if changes.is_empty() {
+            return;
+        }
         let mut wait = Duration::from_millis(100);
         let written = loop {
-            match self.inner.store.apply_alarm_changes(&changes).await {
+            match self.inner.store.apply_alarm_changes(changes).await {
                 Ok(w) => break w,
                 Err(e) => {
                     tracing::error!(error = %e, changes = changes.len(), "alarm write failed; retrying");
@@ -496,14 +532,22 @@ impl Engine {
                 }
             }
         };
+        self.publish_written(written, ev);
+    }
+
+    /// Publishes alarms once they are durable: the live stream, the event log's readers, the
+    /// rules that open a case.
+    pub(crate) fn publish_written(&self, written: Vec<AlarmWritten>, ev: &Evaluator) {
+        if written.is_empty() {
+            return;
+        }
         let mut logged = false;
         let events: Vec<AlarmEvent> = written
             .into_iter()
-            .zip(changes.iter())
-            .map(|((record, event), c)| {
+            .map(|(record, event)| {
                 logged |= event.is_some();
-                let change = match (c.kind, &event) {
-                    (AlarmChangeKind::Cleared, _) => "cleared",
+                let change = match (record.status.as_str(), &event) {
+                    ("cleared", _) => "cleared",
                     (_, Some(_)) => "raised",
                     _ => "updated",
                 };
@@ -518,7 +562,7 @@ impl Engine {
         if logged {
             self.alarms_state().logged.notify_waiters();
         }
-        // Rules that open a case for each alarm they raise: off the rules task's path.
+        // Rules that open a case for each alarm they raise: off the writer's path.
         for e in events.iter().filter(|e| e.change == "raised") {
             let Some(t) = ev.rule(&e.alarm.record.rule).and_then(|r| r.case.clone()) else {
                 continue;
@@ -532,9 +576,7 @@ impl Engine {
                 urgency,
             });
         }
-        if !events.is_empty() {
-            let _ = self.alarms_state().events.send(Arc::new(events));
-        }
+        let _ = self.alarms_state().events.send(Arc::new(events));
     }
 
     fn publish_action(&self, change: &'static str, record: AlarmRecord, event: &EventRecord) {
@@ -544,34 +586,6 @@ impl Engine {
             event: Some(event.id),
             alarm: self.view(record),
         }]));
-    }
-
-    /// Evaluates one committed batch (the rules task).
-    async fn evaluate_batch(&self, batch: Batch) {
-        let mut ev = self.alarms_state().evaluator.lock().await;
-        let mut out = Vec::new();
-        {
-            let series = self.inner.live.series_index();
-            let idx = self.inner.index.read();
-            for p in batch.points.iter() {
-                let Some((entity, metric)) = series.by_id.get(&p.series) else {
-                    continue;
-                };
-                let Some(info) = idx.entities.get(&**entity) else {
-                    continue;
-                };
-                let r = Reading::new(entity, &info.kind, metric, p.ts, p.value)
-                    .department(&info.department)
-                    .attributes(info);
-                ev.reading_into(&r, &mut out);
-            }
-        }
-        self.inner.metrics.rules_evaluated(batch.points.len());
-        let any = !out.is_empty();
-        self.write_transitions(out, &ev).await;
-        if any {
-            self.inner.metrics.alarm_latency(batch.received.elapsed());
-        }
     }
 
     async fn save_rule_state(&self) {
@@ -735,6 +749,120 @@ impl Engine {
         })
     }
 
+    /// Stores many rules at once (an import, or a county's whole rule set): every rule is
+    /// checked first — its definition, the caller's right to it, its version against the
+    /// stored ones — and then all the changed ones are stored in one transaction and loaded;
+    /// all or none. Unchanged rules are answered as they are. One audit entry names them all.
+    pub async fn put_rules(&self, actor: &Actor, definitions: &[String]) -> Result<Vec<RuleView>> {
+        if definitions.is_empty() {
+            return Err(invalid("rules", "the list is empty"));
+        }
+        let mut rules = Vec::with_capacity(definitions.len());
+        let mut seen = std::collections::HashSet::new();
+        for (i, d) in definitions.iter().enumerate() {
+            let field = format!("rules[{i}]");
+            let rule = Rule::from_json(d).map_err(|e| invalid(&field, e.to_string()))?;
+            Self::may_edit_rule(actor, &rule)?;
+            if !seen.insert(rule.id.clone()) {
+                return Err(invalid(
+                    &field,
+                    format!("rule {} is in the list twice", rule.id),
+                ));
+            }
+            rules.push(rule);
+        }
+        let mut ev = self.alarms_state().evaluator.lock().await;
+        let stored = self.inner.store.list_rule_versions(None).await?;
+        let mut highest: HashMap<String, i64> = HashMap::new();
+        for v in &stored {
+            let h = highest.entry(v.id.clone()).or_insert(0);
+            *h = (*h).max(v.version);
+        }
+        let current: HashMap<String, (Rule, RuleVersion)> = current_rules(stored)
+            .into_iter()
+            .map(|(r, v)| (r.id.clone(), (r, v)))
+            .collect();
+        let now = now_ms();
+        let mut views = Vec::with_capacity(rules.len());
+        let mut rows = Vec::new();
+        let mut changed = Vec::new();
+        for rule in rules {
+            if let Some((prev, v)) = current.get(&rule.id) {
+                Self::may_edit_rule(actor, prev)?;
+                if *prev == rule {
+                    views.push(RuleView {
+                        rule,
+                        source: v.source.clone(),
+                        updated_by: v.created_by.clone(),
+                        updated_ms: v.created_ms,
+                        active_alarms: 0,
+                    });
+                    continue;
+                }
+            }
+            let h = highest.get(&rule.id).copied().unwrap_or(0);
+            if i64::from(rule.version) <= h {
+                return Err(Error::Conflict(format!(
+                    "rule {} is at version {h}: a change needs version {} or higher",
+                    rule.id,
+                    h + 1
+                )));
+            }
+            rows.push(RuleVersion {
+                id: rule.id.clone(),
+                version: i64::from(rule.version),
+                definition: serde_json::to_string(&rule).unwrap_or_default(),
+                deleted: false,
+                source: "api".into(),
+                created_by: actor.username.clone(),
+                created_ms: now,
+            });
+            changed.push(rule);
+        }
+        self.inner.store.insert_rule_versions(&rows).await?;
+        let mut ts = Vec::new();
+        let mut offline = false;
+        for rule in &changed {
+            match ev.upsert(rule.clone(), now) {
+                Ok(t) => ts.extend(t),
+                // Checked above against the stored versions, which the evaluator follows.
+                Err(e) => tracing::error!(rule = %rule.id, error = %e, "stored rule not loaded"),
+            }
+            offline |= matches!(rule.condition, zhicheng_rules::Condition::Offline(_));
+        }
+        if !changed.is_empty() {
+            self.alarms_state().any.store(true, Ordering::Relaxed);
+        }
+        if offline {
+            track_entities(&mut ev, &self.inner.index, &self.inner.live, now);
+        }
+        self.write_transitions(ts, &ev).await;
+        drop(ev);
+        if !rows.is_empty() {
+            let stored: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| serde_json::json!([r.id, r.version]))
+                .collect();
+            self.audit(
+                &actor.username,
+                "rule.put",
+                &format!("{} rules", rows.len()),
+                serde_json::json!({ "rules": stored }),
+            )
+            .await;
+        }
+        for rule in changed {
+            views.push(RuleView {
+                rule,
+                source: "api".into(),
+                updated_by: actor.username.clone(),
+                updated_ms: now,
+                active_alarms: 0,
+            });
+        }
+        Ok(views)
+    }
+
     /// Deletes a rule (a tombstone version); its open alarms are closed.
     pub async fn delete_rule(&self, actor: &Actor, id: &str) -> Result<()> {
         let mut ev = self.alarms_state().evaluator.lock().await;
@@ -884,9 +1012,9 @@ fn check_text(field: &str, text: &str, min: usize) -> Result<()> {
     Ok(())
 }
 
-/// The rules task: evaluates committed batches, advances time, saves the state; stops when
-/// the writer has stopped (its channel closes), after a last snapshot.
-pub(crate) async fn run(engine: Engine, mut rx: mpsc::Receiver<Batch>) {
+/// The rules task: advances time and saves the state; stops when the history writer has
+/// stopped (`writer_done` resolves), after a last snapshot.
+pub(crate) async fn run(engine: Engine, mut writer_done: tokio::sync::oneshot::Receiver<()>) {
     let cfg = engine.inner.cfg.rules.clone();
     let mut tick = tokio::time::interval(cfg.tick_interval.max(Duration::from_millis(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -895,10 +1023,7 @@ pub(crate) async fn run(engine: Engine, mut rx: mpsc::Receiver<Batch>) {
     snap.tick().await;
     loop {
         tokio::select! {
-            b = rx.recv() => match b {
-                Some(b) => engine.evaluate_batch(b).await,
-                None => break,
-            },
+            _ = &mut writer_done => break,
             _ = tick.tick() => engine.rules_tick(now_ms()).await,
             _ = snap.tick() => engine.save_rule_state().await,
         }

@@ -2,8 +2,9 @@
 //!
 //! Gateways send a [`Job`] (the checked readings of one request or message) and wait on its
 //! acknowledgement. The writer takes whatever jobs are waiting — up to
-//! `batch_max_points` — writes them in one transaction, and only then acknowledges every job,
-//! moves the live state forward and publishes the changes. When the writer falls behind the
+//! `batch_max_points` — evaluates them against the rules, writes them with the alarm changes
+//! they cause in one transaction, and only then acknowledges every job, moves the live state
+//! forward and publishes the changes and the alarms. When the writer falls behind the
 //! channel fills and `send` waits: that is the backpressure gateways feel.
 
 use std::collections::HashMap;
@@ -106,12 +107,9 @@ impl Engine {
     }
 }
 
-/// Drains the bus until it is closed and empty.
-pub(crate) async fn writer(
-    engine: Engine,
-    mut rx: mpsc::Receiver<Job>,
-    rules: mpsc::Sender<crate::alarms::Batch>,
-) {
+/// Drains the bus until it is closed and empty; then resolves `done` (the rules task takes its
+/// last snapshot after the last batch).
+pub(crate) async fn writer(engine: Engine, mut rx: mpsc::Receiver<Job>, done: oneshot::Sender<()>) {
     let max_points = engine.inner.cfg.batch_max_points.max(1);
     let max_wait = engine.inner.cfg.batch_max_wait;
     while let Some(first) = rx.recv().await {
@@ -137,73 +135,86 @@ pub(crate) async fn writer(
                 Err(_) => break,
             }
         }
-        write_jobs(&engine, jobs, n, &rules).await;
+        write_jobs(&engine, jobs, n).await;
     }
+    let _ = done.send(());
     tracing::info!("history writer stopped: bus closed and drained");
 }
 
-async fn write_jobs(
-    engine: &Engine,
-    jobs: Vec<Job>,
-    n: usize,
-    rules: &mpsc::Sender<crate::alarms::Batch>,
-) {
+/// The jobs' readings as store points, creating the series new to this process.
+async fn resolve(engine: &Engine, jobs: &[Job], n: usize) -> zhicheng_store::Result<Vec<Point>> {
     let inner = &engine.inner;
-    let result = async {
-        // Resolve the series that are new to this process.
-        let mut missing: Vec<(String, String)> = Vec::new();
-        {
-            let mut seen = std::collections::HashSet::new();
-            for j in &jobs {
-                for (entity, metric) in j.points.iter().filter_map(|p| p.key.as_ref()) {
-                    if inner.live.series_id(entity, metric).is_none()
-                        && seen.insert((entity.clone(), metric.clone()))
-                    {
-                        missing.push((entity.to_string(), metric.clone()));
-                    }
+    let mut missing: Vec<(String, String)> = Vec::new();
+    {
+        let mut seen = std::collections::HashSet::new();
+        for j in jobs {
+            for (entity, metric) in j.points.iter().filter_map(|p| p.key.as_ref()) {
+                if inner.live.series_id(entity, metric).is_none()
+                    && seen.insert((entity.clone(), metric.clone()))
+                {
+                    missing.push((entity.to_string(), metric.clone()));
                 }
             }
         }
-        if !missing.is_empty() {
-            for s in inner.store.ensure_series(&missing).await? {
-                inner.live.add_series(s.id, &s.entity, &s.metric);
-            }
-        }
-        let mut points = Vec::with_capacity(n);
-        for j in &jobs {
-            for p in &j.points {
-                let series = match (p.series, &p.key) {
-                    (Some(s), _) => s,
-                    (None, Some((entity, metric))) => {
-                        inner.live.series_id(entity, metric).ok_or_else(|| {
-                            zhicheng_store::Error::Corrupt(format!(
-                                "series for {entity}/{metric} was not created"
-                            ))
-                        })?
-                    }
-                    (None, None) => {
-                        return Err(zhicheng_store::Error::Corrupt(
-                            "a reading without series or key".into(),
-                        ))
-                    }
-                };
-                points.push(Point {
-                    series,
-                    ts: p.ts,
-                    value: p.value,
-                });
-            }
-        }
-        let started = Instant::now();
-        let stats = inner.store.write_batch(&points).await?;
-        inner
-            .metrics
-            .batch_written(points.len(), started.elapsed(), stats.duplicates);
-        Ok::<_, zhicheng_store::Error>(points)
     }
-    .await;
-    match result {
-        Ok(points) => {
+    if !missing.is_empty() {
+        for s in inner.store.ensure_series(&missing).await? {
+            inner.live.add_series(s.id, &s.entity, &s.metric);
+        }
+    }
+    let mut points = Vec::with_capacity(n);
+    for j in jobs {
+        for p in &j.points {
+            let series = match (p.series, &p.key) {
+                (Some(s), _) => s,
+                (None, Some((entity, metric))) => {
+                    inner.live.series_id(entity, metric).ok_or_else(|| {
+                        zhicheng_store::Error::Corrupt(format!(
+                            "series for {entity}/{metric} was not created"
+                        ))
+                    })?
+                }
+                (None, None) => {
+                    return Err(zhicheng_store::Error::Corrupt(
+                        "a reading without series or key".into(),
+                    ))
+                }
+            };
+            points.push(Point {
+                series,
+                ts: p.ts,
+                value: p.value,
+            });
+        }
+    }
+    Ok(points)
+}
+
+/// Writes one batch: evaluates it against the rules, commits the readings with the alarm
+/// changes they cause, then acknowledges, moves the live state and publishes.
+async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
+    let inner = &engine.inner;
+    let points = match resolve(engine, &jobs, n).await {
+        Ok(p) => p,
+        Err(e) => return refuse(engine, jobs, n, &e),
+    };
+    // The evaluator is held from evaluation to commit: a snapshot never holds a transition
+    // that is not written, and alarms are written in the order they happen.
+    let mut ev = if inner.alarms.any.load(std::sync::atomic::Ordering::Relaxed) {
+        Some(inner.alarms.evaluator.lock().await)
+    } else {
+        None
+    };
+    let changes = match ev.as_deref_mut() {
+        Some(ev) => engine.evaluate_points(&points, ev),
+        None => Vec::new(),
+    };
+    let started = Instant::now();
+    match inner.store.write_batch_with_alarms(&points, &changes).await {
+        Ok((stats, written)) => {
+            inner
+                .metrics
+                .batch_written(points.len(), started.elapsed(), stats.duplicates);
             let received = jobs.iter().map(|j| j.received).min();
             let mut per_source: HashMap<Source, usize> = HashMap::new();
             for j in jobs {
@@ -215,25 +226,32 @@ async fn write_jobs(
                 inner.metrics.stored(s, c);
             }
             publish(engine, &points);
-            // The rules see every committed point; when they fall behind, the writer waits.
-            if inner.alarms.any.load(std::sync::atomic::Ordering::Relaxed) {
-                let batch = crate::alarms::Batch {
-                    points: Arc::new(points),
-                    received: received.unwrap_or_else(Instant::now),
-                };
-                if rules.send(batch).await.is_err() {
-                    tracing::error!("the rules task stopped; readings are not evaluated");
+            if let Some(ev) = ev.as_deref() {
+                let any = !written.is_empty();
+                engine.publish_written(written, ev);
+                if let (true, Some(r)) = (any, received) {
+                    inner.metrics.alarm_latency(r.elapsed());
                 }
             }
         }
         Err(e) => {
-            tracing::error!(error = %e, points = n, "history write failed; senders get an error and may retry");
-            inner.metrics.write_failed();
-            let msg = e.to_string();
-            for j in jobs {
-                let _ = j.ack.send(Err(msg.clone()));
+            refuse(engine, jobs, n, &e);
+            // The evaluator has seen these readings (a retry is a duplicate to it): the
+            // alarms they caused are written on their own.
+            if let Some(ev) = ev.as_deref() {
+                engine.write_alarm_changes(&changes, ev).await;
             }
         }
+    }
+}
+
+/// Answers every sender of a batch that was not written with the error.
+fn refuse(engine: &Engine, jobs: Vec<Job>, n: usize, e: &zhicheng_store::Error) {
+    tracing::error!(error = %e, points = n, "history write failed; senders get an error and may retry");
+    engine.inner.metrics.write_failed();
+    let msg = e.to_string();
+    for j in jobs {
+        let _ = j.ack.send(Err(msg.clone()));
     }
 }
 

@@ -156,7 +156,7 @@ impl Engine {
         let live = live::Live::load(store.as_ref()).await?;
         let tokens = auth::TokenCache::load(store.as_ref()).await?;
         let (alarms, initial) = alarms::load(store.as_ref(), &cfg.rules, &live, &index).await?;
-        let (rules_tx, rules_rx) = tokio::sync::mpsc::channel(cfg.rules.queue.max(1));
+        let (writer_done, rules_stop) = tokio::sync::oneshot::channel();
         let cases = cases::State::load(&cfg.cases)?;
         let (webhooks, outcomes) = webhooks::State::new()?;
         let metrics = metrics::Metrics::new();
@@ -190,8 +190,8 @@ impl Engine {
         // Lives as long as the engine (its sender is the engine's): not joined.
         tokio::spawn(alarms::open_cases(engine.clone()));
         engine.start_webhooks().await?;
-        let writer = tokio::spawn(bus::writer(engine.clone(), rx, rules_tx));
-        let rules = tokio::spawn(alarms::run(engine.clone(), rules_rx));
+        let writer = tokio::spawn(bus::writer(engine.clone(), rx, writer_done));
+        let rules = tokio::spawn(alarms::run(engine.clone(), rules_stop));
         let timer = tokio::spawn(cases::run(engine.clone(), stop_rx.clone()));
         let maint = tokio::spawn(maintenance::run(engine.clone(), stop_rx));
         engine

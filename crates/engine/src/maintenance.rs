@@ -8,6 +8,9 @@ use zhicheng_model::time_util::now_ms;
 
 use crate::Engine;
 
+/// Dirty minutes folded per transaction.
+const COMPACT_CHUNK: usize = 100;
+
 pub(crate) async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
     let cfg = engine.inner.cfg.clone();
     let mut compact = tokio::time::interval(cfg.compact_interval.max(Duration::from_millis(100)));
@@ -23,8 +26,11 @@ pub(crate) async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
                     // Closed minutes only (those that ended a minute ago or more): an open one
                     // would be recomputed at every pass; reads fold it when they need it.
                     let before = zhicheng_model::Step::Minute.bucket(now_ms()) - 60_000;
-                    match engine.inner.store.compact_rollups_before(1_000, before).await {
-                        Ok(n) if n >= 1_000 && !*stop.borrow() => continue,
+                    // Small transactions: on SQLite the history writer shares the one write
+                    // connection, and a fold of 1,000 minutes held it for up to 120 ms, the
+                    // tail of alarm latency under load (docs/performance.md).
+                    match engine.inner.store.compact_rollups_before(COMPACT_CHUNK, before).await {
+                        Ok(n) if n >= COMPACT_CHUNK && !*stop.borrow() => continue,
                         Ok(_) => break,
                         Err(e) => { tracing::warn!(error = %e, "roll-up compaction failed"); break }
                     }

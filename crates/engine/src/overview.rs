@@ -259,8 +259,10 @@ pub struct Overview {
     pub readings_per_minute: Vec<(i64, u64)>,
     /// Data freshness.
     pub freshness: Freshness,
-    /// KPIs later capabilities fill (alarms, cases, AQI, scenic-area occupancy); `null` until
-    /// they exist. `indicator_completion` is filled from the scorecard: `star`,
+    /// KPIs of the capabilities (`null` for those not built yet: `aqi`, `scenic_occupancy`).
+    /// `alarms`: the active alarms the caller may see, `active`, `unacknowledged` and
+    /// `by_severity`; `cases`: `open` cases the caller may see and how many are `overdue`.
+    /// `indicator_completion` is filled from the scorecard: `star`,
     /// `completed_weight`, `pass_line`, `aim`, `met`, `scored`, `computed_ms`, `by_group`
     /// (`group`, `group_en`, `share`, `met`, `scored`) and `trend` (`period`,
     /// `completed_weight`, `closed`: closed months of the last twelve, then this one).
@@ -446,6 +448,7 @@ impl Engine {
             })
             .collect();
         kinds.sort_by(|a, b| a.kind.cmp(&b.kind));
+        let (alarms, cases) = self.alarm_and_case_slots(actor).await;
         let rate = &self.inner.rate;
         Overview {
             now,
@@ -460,13 +463,62 @@ impl Engine {
                 p90_age_ms: percentile(&ages, 0.9),
             },
             slots: serde_json::json!({
-                "alarms": null,
-                "cases": null,
+                "alarms": alarms,
+                "cases": cases,
                 "aqi": null,
                 "scenic_occupancy": null,
                 "indicator_completion": completion,
             }),
         }
+    }
+
+    /// The alarm and case KPIs of the overview (`null` when the store does not answer).
+    async fn alarm_and_case_slots(&self, actor: &Actor) -> (serde_json::Value, serde_json::Value) {
+        let scope = actor.scope();
+        let alarms = match self.inner.store.count_open_alarms().await {
+            Ok(counts) => {
+                let mut by_severity: std::collections::BTreeMap<&str, i64> =
+                    ["critical", "major", "minor", "warning"]
+                        .into_iter()
+                        .map(|s| (s, 0))
+                        .collect();
+                let (mut active, mut unacknowledged) = (0, 0);
+                for c in counts
+                    .iter()
+                    .filter(|c| scope.is_none_or(|d| c.department == d))
+                {
+                    active += c.n;
+                    if !c.acknowledged {
+                        unacknowledged += c.n;
+                    }
+                    if let Some(n) = by_severity.get_mut(c.severity.as_str()) {
+                        *n += c.n;
+                    }
+                }
+                serde_json::json!({
+                    "active": active,
+                    "unacknowledged": unacknowledged,
+                    "by_severity": by_severity,
+                })
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "open alarm counts for the overview failed");
+                serde_json::Value::Null
+            }
+        };
+        let cases = match self
+            .inner
+            .store
+            .count_open_cases(scope, self.case_now())
+            .await
+        {
+            Ok((open, overdue)) => serde_json::json!({ "open": open, "overdue": overdue }),
+            Err(e) => {
+                tracing::warn!(error = %e, "open case counts for the overview failed");
+                serde_json::Value::Null
+            }
+        };
+        (alarms, cases)
     }
 
     /// H3 cells at resolution `res` (4–10) of the entities `actor` may see (optionally of one

@@ -7,7 +7,8 @@
 //!   department applies only to readings that name that department.
 //! * **States.** Each (rule, entity) pair is [`Phase::Idle`], [`Phase::Pending`] (the condition
 //!   holds, not yet for `for_seconds`), [`Phase::Active`] (an open alarm) or
-//!   [`Phase::Clearing`] (open, the clear condition holds, not yet for `clear_for_seconds`).
+//!   [`Phase::Clearing`] (open, the clear condition holds, not yet for `clear_for_seconds`),
+//!   or [`Phase::Held`] (cleared by hand: quiet until the condition ends by itself).
 //!   There is at most one open alarm per pair: a triggering reading while it is open answers
 //!   [`Transition::Updated`] (new value, peak, count), never a second `Raised`.
 //! * **Durations use the readings' times.** "For 60 minutes" means the condition held on every
@@ -498,17 +499,19 @@ impl Evaluator {
         Some(self.close_all(old, now_ms, "removed"))
     }
 
-    /// Closes the open alarm of a (rule, entity) by hand (an operator cleared it): the pair
-    /// goes back to idle and answers `Cleared` at `now_ms`, or `None` when nothing is open.
-    /// The pair keeps its last reading time, so order and duplicate checks go on; if the
-    /// condition still holds, the next readings start a new run and raise a new alarm (an
-    /// `offline` rule at the next tick).
+    /// Closes the open alarm of a (rule, entity) by hand (an operator cleared it) and answers
+    /// `Cleared` at `now_ms`, or `None` when nothing is open. The pair is then
+    /// [`Phase::Held`]: an operator who clears an alarm has dealt with it, so it is not raised
+    /// again while the condition lasts (an `offline` device that stays silent, a level that
+    /// stays high); once the condition ends by itself the pair is idle and the next episode
+    /// raises a new alarm. The pair keeps its last reading time, so order and duplicate
+    /// checks go on.
     pub fn clear(&mut self, rule: &str, entity: &str, now_ms: i64, by: &str) -> Option<Transition> {
         let i = *self.by_id.get(rule)?;
         let slot = self.slots[i].as_mut()?;
         let state = slot.states.get_mut(entity)?;
         let open = *state.phase.open()?;
-        state.phase = Phase::Idle;
+        state.phase = Phase::Held;
         let message = format!("{}: cleared by {by}", slot.rule.name);
         let t = Transition::Cleared(alarm(&slot.rule, entity, now_ms, &open, message));
         self.stats.cleared += 1;
@@ -711,6 +714,11 @@ impl Evaluator {
                     state.phase = Phase::Idle;
                     Step::Cleared(o)
                 }
+                Phase::Held if n >= at_least => Step::None,
+                Phase::Held => {
+                    state.phase = Phase::Idle;
+                    Step::None
+                }
                 _ if n >= at_least => {
                     let o = OpenAlarm {
                         since_ms: oldest,
@@ -781,6 +789,9 @@ impl Evaluator {
             slot.states.retain(|grid, state| {
                 prune_events(&mut state.events, now_ms.saturating_sub(within));
                 let n = state.events.len() as u64;
+                if state.phase == Phase::Held && n < at_least {
+                    state.phase = Phase::Idle;
+                }
                 if let Phase::Active(o) = state.phase {
                     if n < at_least {
                         let o = OpenAlarm {
@@ -891,6 +902,10 @@ fn evaluate(
             return;
         }
         state.last_ts = Some(r.ts_ms);
+        if state.phase == Phase::Held && clock_ms.saturating_sub(r.ts_ms) < ms(o.after_seconds) {
+            // Back after an outage someone cleared by hand: watched again from here.
+            state.phase = Phase::Idle;
+        }
         if let Phase::Active(open) = state.phase {
             if clock_ms.saturating_sub(r.ts_ms) < ms(o.after_seconds) {
                 state.phase = Phase::Idle;
@@ -1074,6 +1089,11 @@ fn step(
     let worse = |a: f64, b: f64| if lower_worse { a.min(b) } else { a.max(b) };
     match (*phase, verdict) {
         (_, Verdict::Skip) => Step::None,
+        (Phase::Held, Verdict::Clear) => {
+            *phase = Phase::Idle;
+            Step::None
+        }
+        (Phase::Held, _) => Step::None,
         (Phase::Idle, Verdict::Trigger) if for_ms == 0 => {
             let o = OpenAlarm {
                 since_ms: ts,

@@ -37,6 +37,11 @@ pub enum Phase {
         /// The open alarm.
         alarm: OpenAlarm,
     },
+    /// Cleared by hand while the condition may still hold: nothing is raised until the
+    /// condition ends by itself — a clearing reading (`threshold`, `aqi`, `occupancy`,
+    /// `rate`), a fresh reading (`offline`), the window dropping below `at_least`
+    /// (`case_count`) — and the pair is idle again.
+    Held,
 }
 
 impl Phase {

@@ -295,17 +295,18 @@ pub struct WebhookLog {
 pub trait AlarmStore: Send + Sync {
     /// Stores a rule version; [`crate::Error::Conflict`] if (id, version) exists.
     async fn insert_rule_version(&self, r: &RuleVersion) -> Result<()>;
+    /// Stores rule versions in one transaction (all or none); [`crate::Error::Conflict`] if
+    /// one (id, version) exists.
+    async fn insert_rule_versions(&self, rs: &[RuleVersion]) -> Result<()>;
     /// Every version of every rule (or of one), by id then version.
     async fn list_rule_versions(&self, id: Option<&str>) -> Result<Vec<RuleVersion>>;
 
     /// Applies evaluator transitions in one transaction, appending `alarm.raised` and
     /// `alarm.cleared` to the event log. Idempotent under replays: a `Raised` for a (rule,
     /// entity) that has an active alarm updates it; an `Updated` without one raises; a
-    /// `Cleared` without one does nothing. Answers each alarm written, with its event.
-    async fn apply_alarm_changes(
-        &self,
-        changes: &[AlarmChange],
-    ) -> Result<Vec<(AlarmRecord, Option<EventRecord>)>>;
+    /// `Cleared` without one does nothing. Answers, for each change that wrote something and
+    /// in the changes' order, the alarm as it was right after the change, with its event.
+    async fn apply_alarm_changes(&self, changes: &[AlarmChange]) -> Result<Vec<AlarmWritten>>;
     /// A person's action on an alarm, with its event, in one transaction. `None` if there is
     /// no such alarm; [`crate::Error::Conflict`] when the action does not apply (acknowledging
     /// twice, clearing a cleared alarm).
@@ -369,9 +370,304 @@ pub(crate) fn alarm_body(a: &AlarmRecord, text: Option<&str>) -> String {
     v.to_string()
 }
 
-/// The implementation of [`AlarmStore`] for a store with a write pool `$w` and a read pool `$r`.
+/// An alarm as written by [`AlarmStore::apply_alarm_changes`], with the event it logged (a
+/// raise or a clear; an update logs none).
+pub type AlarmWritten = (AlarmRecord, Option<EventRecord>);
+
+/// Rows one multi-row statement carries at most: 15 parameters a row stays far below
+/// SQLite's 32,766 and PostgreSQL's 65,535.
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
+
+/// `($1, $2, …), (…)`: `rows` rows of `cols` parameters each.
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        s.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Where a change lands: an alarm open before the write, or one the write inserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// The open alarm with this id.
+    Open(i64),
+    /// The `n`th alarm of [`WritePlan::inserts`].
+    New(usize),
+}
+
+/// What a batch of alarm changes does to the table, worked out before any of it is written,
+/// so that a batch is a few multi-row statements however its changes fall: a (rule, entity)
+/// that is raised, cleared and raised again within one batch is one update of its open alarm
+/// (if any), one insert of a cleared alarm and one of an active one.
+#[derive(Debug, Default)]
+pub(crate) struct WritePlan<'a> {
+    /// Open alarms to update, each with the last change applied to it.
+    pub(crate) updates: Vec<(i64, &'a AlarmChange)>,
+    /// Alarms to insert, each with the change that raised it and the last change applied.
+    pub(crate) inserts: Vec<(&'a AlarmChange, &'a AlarmChange)>,
+    /// Every change that writes something, in order: its alarm and the event it logs.
+    pub(crate) steps: Vec<(Target, &'a AlarmChange, Option<&'static str>)>,
+}
+
+impl<'a> WritePlan<'a> {
+    /// Plans `changes` (in order) against the alarms open now (`open`: (rule, entity) → id).
+    /// Idempotent under replays: a raise while one is open updates it, an update with none
+    /// open raises, a clear with none open does nothing.
+    pub(crate) fn new(
+        changes: &'a [AlarmChange],
+        open: &std::collections::HashMap<(&str, &str), i64>,
+    ) -> WritePlan<'a> {
+        let mut plan = WritePlan::default();
+        let mut now: std::collections::HashMap<(&str, &str), Option<Target>> =
+            std::collections::HashMap::new();
+        let mut updated: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+        for c in changes {
+            let key = (c.rule.as_str(), c.entity.as_str());
+            let cur = now
+                .entry(key)
+                .or_insert_with(|| open.get(&key).map(|&id| Target::Open(id)));
+            let (target, topic) = match (c.kind, *cur) {
+                (AlarmChangeKind::Cleared, None) => continue,
+                (kind, Some(t)) => {
+                    match t {
+                        Target::Open(id) => match updated.get(&id) {
+                            Some(&i) => plan.updates[i].1 = c,
+                            None => {
+                                updated.insert(id, plan.updates.len());
+                                plan.updates.push((id, c));
+                            }
+                        },
+                        Target::New(n) => plan.inserts[n].1 = c,
+                    }
+                    if kind == AlarmChangeKind::Cleared {
+                        *cur = None;
+                        (t, Some("alarm.cleared"))
+                    } else {
+                        (t, None)
+                    }
+                }
+                (_, None) => {
+                    let t = Target::New(plan.inserts.len());
+                    plan.inserts.push((c, c));
+                    *cur = Some(t);
+                    (t, Some("alarm.raised"))
+                }
+            };
+            plan.steps.push((target, c, topic));
+        }
+        plan
+    }
+}
+
+/// (status, cleared_ms, updated_ms) of an alarm right after `c`.
+pub(crate) fn state_after(c: &AlarmChange) -> (&'static str, Option<i64>, i64) {
+    if c.kind == AlarmChangeKind::Cleared {
+        ("cleared", Some(c.at_ms), c.at_ms)
+    } else {
+        ("active", None, c.updated_ms)
+    }
+}
+
+/// The alarm as it was right after `c`, from its stored form after the whole batch.
+pub(crate) fn record_after(r: &AlarmRecord, c: &AlarmChange) -> AlarmRecord {
+    let (status, cleared_ms, updated_ms) = state_after(c);
+    AlarmRecord {
+        status: status.to_owned(),
+        cleared_ms,
+        updated_ms,
+        value: c.value,
+        peak: c.peak,
+        count: c.count,
+        message: c.message.clone(),
+        ..r.clone()
+    }
+}
+
+/// The implementation of [`AlarmStore`] for a store with a write pool `$w` and a read pool `$r`
+/// whose connections are `$conn`.
 macro_rules! impl_alarm_store {
-    ($store:ty, $w:ident, $r:ident, $instr:literal) => {
+    ($store:ty, $conn:ty, $w:ident, $r:ident, $instr:literal) => {
+        impl $store {
+            /// [`AlarmStore::apply_alarm_changes`] inside the caller's transaction: one
+            /// statement finds the open alarms, one updates (or clears) them, one inserts the
+            /// new ones, one appends the events — per 500 rows, whatever the batch holds (see
+            /// [`WritePlan`](crate::alarm::WritePlan)).
+            pub(crate) async fn apply_alarm_changes_in(
+                conn: &mut $conn,
+                changes: &[$crate::alarm::AlarmChange],
+            ) -> $crate::Result<Vec<$crate::alarm::AlarmWritten>> {
+                use std::collections::HashMap;
+                use $crate::alarm::{
+                    placeholders, record_after, state_after, AlarmRecord, EventRecord, Target,
+                    WritePlan, ALARM_COLUMNS, EVENT_COLUMNS, ROWS_PER_STATEMENT as ROWS,
+                };
+                if changes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut pairs: Vec<(&str, &str)> = changes
+                    .iter()
+                    .map(|c| (c.rule.as_str(), c.entity.as_str()))
+                    .collect();
+                pairs.sort_unstable();
+                pairs.dedup();
+                let mut open: HashMap<(&str, &str), i64> = HashMap::new();
+                for chunk in pairs.chunks(ROWS) {
+                    // A join, not `(rule, entity) IN (VALUES …)`: SQLite walks the open-alarm
+                    // index per pair for a join, but scans every active alarm for the IN list
+                    // (25 times slower at 6,000 open).
+                    let sql = format!(
+                        "SELECT a.id, a.rule, a.entity FROM (VALUES {}) AS v \
+                         JOIN alarm AS a ON a.rule = v.column1 AND a.entity = v.column2 \
+                         WHERE a.status = 'active'",
+                        placeholders(chunk.len(), 2)
+                    );
+                    let mut q = sqlx::query_as::<_, (i64, String, String)>(&sql).persistent(false);
+                    for (rule, entity) in chunk {
+                        q = q.bind(*rule).bind(*entity);
+                    }
+                    for (id, rule, entity) in q.fetch_all(&mut *conn).await? {
+                        if let Ok(i) = chunk.binary_search(&(rule.as_str(), entity.as_str())) {
+                            open.insert(chunk[i], id);
+                        }
+                    }
+                }
+                let plan = WritePlan::new(changes, &open);
+                let mut records: HashMap<i64, AlarmRecord> = HashMap::new();
+                for chunk in plan.updates.chunks(ROWS) {
+                    let sql = format!(
+                        "UPDATE alarm SET status = v.column2, \
+                         cleared_ms = COALESCE(v.column3, alarm.cleared_ms), \
+                         updated_ms = v.column4, value = v.column5, peak = v.column6, \
+                         count = v.column7, message = v.column8 \
+                         FROM (VALUES {}) AS v WHERE alarm.id = v.column1 \
+                         RETURNING {ALARM_COLUMNS}",
+                        placeholders(chunk.len(), 8)
+                    );
+                    let mut q = sqlx::query_as::<_, AlarmRecord>(&sql).persistent(false);
+                    for (id, c) in chunk {
+                        let (status, cleared_ms, updated_ms) = state_after(c);
+                        q = q
+                            .bind(*id)
+                            .bind(status)
+                            .bind(cleared_ms)
+                            .bind(updated_ms)
+                            .bind(c.value)
+                            .bind(c.peak)
+                            .bind(c.count)
+                            .bind(&c.message);
+                    }
+                    for r in q.fetch_all(&mut *conn).await? {
+                        records.insert(r.id, r);
+                    }
+                }
+                let mut inserted: Vec<i64> = Vec::with_capacity(plan.inserts.len());
+                for chunk in plan.inserts.chunks(ROWS) {
+                    let sql = format!(
+                        "INSERT INTO alarm (rule, rule_version, rule_name, severity, entity, \
+                         kind, region, department, status, since_ms, raised_ms, cleared_ms, \
+                         updated_ms, value, peak, count, message) VALUES {} \
+                         RETURNING {ALARM_COLUMNS}",
+                        placeholders(chunk.len(), 17)
+                    );
+                    let mut q = sqlx::query_as::<_, AlarmRecord>(&sql).persistent(false);
+                    for (raise, last) in chunk {
+                        let (status, cleared_ms, updated_ms) = state_after(last);
+                        q = q
+                            .bind(&raise.rule)
+                            .bind(raise.rule_version)
+                            .bind(&raise.rule_name)
+                            .bind(&raise.severity)
+                            .bind(&raise.entity)
+                            .bind(&raise.kind_of_entity)
+                            .bind(&raise.region)
+                            .bind(&raise.department)
+                            .bind(status)
+                            .bind(raise.since_ms)
+                            .bind(raise.at_ms)
+                            .bind(cleared_ms)
+                            .bind(updated_ms)
+                            .bind(last.value)
+                            .bind(last.peak)
+                            .bind(last.count)
+                            .bind(&last.message);
+                    }
+                    // Ids follow the rows' order (both backends insert VALUES in order);
+                    // RETURNING's order is not promised, so sort and check.
+                    let mut rows = q.fetch_all(&mut *conn).await?;
+                    rows.sort_by_key(|r| r.id);
+                    for (r, (raise, _)) in rows.into_iter().zip(chunk) {
+                        if r.rule != raise.rule || r.entity != raise.entity {
+                            return Err($crate::Error::Corrupt(format!(
+                                "alarm {} came back for {}/{}, not {}/{}",
+                                r.id, r.rule, r.entity, raise.rule, raise.entity
+                            )));
+                        }
+                        inserted.push(r.id);
+                        records.insert(r.id, r);
+                    }
+                }
+                // Each step's alarm as it was right after the step, and its event.
+                let mut out: Vec<(AlarmRecord, Option<&str>)> = Vec::with_capacity(plan.steps.len());
+                for (target, c, topic) in &plan.steps {
+                    let id = match *target {
+                        Target::Open(id) => id,
+                        Target::New(n) => inserted.get(n).copied().unwrap_or(-1),
+                    };
+                    let Some(r) = records.get(&id) else {
+                        return Err($crate::Error::Corrupt(format!(
+                            "alarm of {}/{} was not written",
+                            c.rule, c.entity
+                        )));
+                    };
+                    out.push((record_after(r, c), *topic));
+                }
+                let logged: Vec<(usize, &str)> = out
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (_, t))| t.map(|t| (i, t)))
+                    .collect();
+                let mut events: Vec<Option<EventRecord>> = vec![None; out.len()];
+                for chunk in logged.chunks(ROWS) {
+                    let sql = format!(
+                        "INSERT INTO event_log (at_ms, topic, department, ref_id, severity, \
+                         actor, body) VALUES {} RETURNING {EVENT_COLUMNS}",
+                        placeholders(chunk.len(), 7)
+                    );
+                    let mut q = sqlx::query_as::<_, EventRecord>(&sql).persistent(false);
+                    for (i, topic) in chunk {
+                        let (r, _) = &out[*i];
+                        q = q
+                            .bind(plan.steps[*i].1.at_ms)
+                            .bind(*topic)
+                            .bind(&r.department)
+                            .bind(r.id)
+                            .bind(&r.severity)
+                            .bind(None::<String>)
+                            .bind($crate::alarm::alarm_body(r, None));
+                    }
+                    let mut rows = q.fetch_all(&mut *conn).await?;
+                    rows.sort_by_key(|e| e.id);
+                    for (e, (i, _)) in rows.into_iter().zip(chunk) {
+                        events[*i] = Some(e);
+                    }
+                }
+                Ok(out
+                    .into_iter()
+                    .zip(events)
+                    .map(|((r, _), e)| (r, e))
+                    .collect())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::alarm::AlarmStore for $store {
             async fn insert_rule_version(&self, r: &$crate::alarm::RuleVersion) -> $crate::Result<()> {
@@ -396,6 +692,41 @@ macro_rules! impl_alarm_store {
                 Ok(())
             }
 
+            async fn insert_rule_versions(
+                &self,
+                rs: &[$crate::alarm::RuleVersion],
+            ) -> $crate::Result<()> {
+                if rs.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.$w.begin().await?;
+                for chunk in rs.chunks($crate::alarm::ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "INSERT INTO alarm_rule (id, version, definition, deleted, source, \
+                         created_by, created_ms) VALUES {}",
+                        $crate::alarm::placeholders(chunk.len(), 7)
+                    );
+                    let mut q = sqlx::query(&sql).persistent(false);
+                    for r in chunk {
+                        q = q
+                            .bind(&r.id)
+                            .bind(r.version)
+                            .bind(&r.definition)
+                            .bind(r.deleted)
+                            .bind(&r.source)
+                            .bind(&r.created_by)
+                            .bind(r.created_ms);
+                    }
+                    q.execute(&mut *tx).await.map_err(|e| {
+                        $crate::codec::conflict_on_unique(e, || {
+                            "a rule version in the batch exists".to_owned()
+                        })
+                    })?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn list_rule_versions(
                 &self,
                 id: Option<&str>,
@@ -412,103 +743,12 @@ macro_rules! impl_alarm_store {
             async fn apply_alarm_changes(
                 &self,
                 changes: &[$crate::alarm::AlarmChange],
-            ) -> $crate::Result<Vec<($crate::alarm::AlarmRecord, Option<$crate::alarm::EventRecord>)>> {
-                use $crate::alarm::{AlarmChangeKind, AlarmRecord, ALARM_COLUMNS};
-                let mut out = Vec::with_capacity(changes.len());
+            ) -> $crate::Result<Vec<$crate::alarm::AlarmWritten>> {
                 if changes.is_empty() {
-                    return Ok(out);
+                    return Ok(Vec::new());
                 }
                 let mut tx = self.$w.begin().await?;
-                for c in changes {
-                    let open: Option<i64> = sqlx::query_scalar(
-                        "SELECT id FROM alarm WHERE rule = $1 AND entity = $2 AND status = 'active'",
-                    )
-                    .bind(&c.rule)
-                    .bind(&c.entity)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let (record, topic): (AlarmRecord, Option<&str>) = match (c.kind, open) {
-                        (AlarmChangeKind::Cleared, None) => continue,
-                        (AlarmChangeKind::Cleared, Some(id)) => (
-                            sqlx::query_as(&format!(
-                                "UPDATE alarm SET status = 'cleared', cleared_ms = $2, updated_ms = $2, \
-                                 value = $3, peak = $4, count = $5, message = $6 \
-                                 WHERE id = $1 RETURNING {ALARM_COLUMNS}"
-                            ))
-                            .bind(id)
-                            .bind(c.at_ms)
-                            .bind(c.value)
-                            .bind(c.peak)
-                            .bind(c.count)
-                            .bind(&c.message)
-                            .fetch_one(&mut *tx)
-                            .await?,
-                            Some("alarm.cleared"),
-                        ),
-                        (_, Some(id)) => (
-                            sqlx::query_as(&format!(
-                                "UPDATE alarm SET updated_ms = $2, value = $3, peak = $4, count = $5, \
-                                 message = $6 WHERE id = $1 RETURNING {ALARM_COLUMNS}"
-                            ))
-                            .bind(id)
-                            .bind(c.updated_ms)
-                            .bind(c.value)
-                            .bind(c.peak)
-                            .bind(c.count)
-                            .bind(&c.message)
-                            .fetch_one(&mut *tx)
-                            .await?,
-                            None,
-                        ),
-                        (_, None) => (
-                            sqlx::query_as(&format!(
-                                "INSERT INTO alarm (rule, rule_version, rule_name, severity, entity, \
-                                 kind, region, department, status, since_ms, raised_ms, updated_ms, \
-                                 value, peak, count, message) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                                 $8, 'active', $9, $10, $15, $11, $12, $13, $14) \
-                                 RETURNING {ALARM_COLUMNS}"
-                            ))
-                            .bind(&c.rule)
-                            .bind(c.rule_version)
-                            .bind(&c.rule_name)
-                            .bind(&c.severity)
-                            .bind(&c.entity)
-                            .bind(&c.kind_of_entity)
-                            .bind(&c.region)
-                            .bind(&c.department)
-                            .bind(c.since_ms)
-                            .bind(c.at_ms)
-                            .bind(c.value)
-                            .bind(c.peak)
-                            .bind(c.count)
-                            .bind(&c.message)
-                            .bind(c.updated_ms)
-                            .fetch_one(&mut *tx)
-                            .await?,
-                            Some("alarm.raised"),
-                        ),
-                    };
-                    let event = match topic {
-                        Some(topic) => Some(
-                            sqlx::query_as(&format!(
-                                "INSERT INTO event_log (at_ms, topic, department, ref_id, severity, \
-                                 actor, body) VALUES ($1, $2, $3, $4, $5, NULL, $6) \
-                                 RETURNING {}",
-                                $crate::alarm::EVENT_COLUMNS
-                            ))
-                            .bind(c.at_ms)
-                            .bind(topic)
-                            .bind(&record.department)
-                            .bind(record.id)
-                            .bind(&record.severity)
-                            .bind($crate::alarm::alarm_body(&record, None))
-                            .fetch_one(&mut *tx)
-                            .await?,
-                        ),
-                        None => None,
-                    };
-                    out.push((record, event));
-                }
+                let out = Self::apply_alarm_changes_in(&mut tx, changes).await?;
                 tx.commit().await?;
                 Ok(out)
             }

@@ -189,6 +189,9 @@ pub trait CaseStore: Send + Sync {
     async fn get_case(&self, id: &str) -> Result<Option<CaseRow>>;
     /// Cases matching the query, newest first.
     async fn list_cases(&self, q: &CaseQuery) -> Result<Vec<CaseRow>>;
+    /// Open cases (those `department` may see, or all) and how many of them are past their
+    /// deadline at `now_ms`.
+    async fn count_open_cases(&self, department: Option<&str>, now_ms: i64) -> Result<(i64, i64)>;
     /// A case's timeline, oldest first.
     async fn list_case_timeline(&self, id: &str) -> Result<Vec<CaseTimelineRow>>;
     /// Stores an attachment's record.
@@ -413,6 +416,24 @@ macro_rules! impl_case_store {
                     })
                     .take(limit as usize)
                     .collect())
+            }
+
+            async fn count_open_cases(
+                &self,
+                department: Option<&str>,
+                now_ms: i64,
+            ) -> $crate::Result<(i64, i64)> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_ms IS NOT NULL AND due_ms < $2 \
+                     THEN 1 ELSE 0 END), 0) FROM case_record WHERE open \
+                     AND ($1 IS NULL OR ",
+                    $instr,
+                    "(visible_to, ',' || $1 || ',') > 0)"
+                ))
+                .bind(department)
+                .bind(now_ms)
+                .fetch_one(&self.$r)
+                .await?)
             }
 
             async fn list_case_timeline(

@@ -18,7 +18,7 @@ use zhicheng_model::{Department, Entity, EntityQuery, Grid, Kind, Page, Region, 
 
 pub use alarm::{
     AlarmAction, AlarmChange, AlarmChangeKind, AlarmComment, AlarmQuery, AlarmRecord, AlarmStore,
-    EventRecord, OpenAlarmCount, RuleVersion, Webhook, WebhookLog,
+    AlarmWritten, EventRecord, OpenAlarmCount, RuleVersion, Webhook, WebhookLog,
 };
 pub use case::{CaseAttachment, CaseQuery, CaseRow, CaseStore, CaseTimelineRow, NewEvent};
 
@@ -643,6 +643,15 @@ pub trait Store: alarm::AlarmStore + case::CaseStore + Send + Sync + 'static {
     /// buckets. Durable when this returns. The whole batch is refused with [`Error::Corrupt`]
     /// if a value is not finite or beyond ±1e300, or a timestamp is beyond ±2^53 ms.
     async fn write_batch(&self, points: &[Point]) -> Result<WriteStats>;
+    /// As [`Store::write_batch`], and in the same transaction the alarm changes that
+    /// evaluating the batch produced (see [`alarm::AlarmStore::apply_alarm_changes`]): one
+    /// commit makes both durable, so the alarm of a reading is never stored without it nor
+    /// later than it.
+    async fn write_batch_with_alarms(
+        &self,
+        points: &[Point],
+        changes: &[alarm::AlarmChange],
+    ) -> Result<(WriteStats, Vec<alarm::AlarmWritten>)>;
     /// Latest values of all series.
     async fn list_latest(&self) -> Result<Vec<Latest>>;
     /// Raw history of one series in `[from, to)`, oldest first, at most `limit` points.

@@ -626,8 +626,88 @@ fn columns(points: &[Point]) -> (Vec<i64>, Vec<i64>, Vec<f64>) {
     (s, t, v)
 }
 
-crate::alarm::impl_alarm_store!(PgStore, pool, pool, "strpos");
+crate::alarm::impl_alarm_store!(PgStore, sqlx::PgConnection, pool, pool, "strpos");
 crate::case::impl_case_store!(PgStore, pool, pool, "strpos");
+
+/// Writes a checked batch on `conn` (inside the caller's transaction): see
+/// [`Store::write_batch`].
+async fn write_plan(conn: &mut PgConnection, mut plan: WritePlan) -> Result<WriteStats> {
+    if plan.history.is_empty() {
+        return Ok(WriteStats::default());
+    }
+    let total = plan.history.len() as u64;
+    let ids: Vec<i64> = plan.latest.iter().map(|p| p.series).collect();
+    let locked: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM series WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    if locked.len() < ids.len() {
+        // Series deleted meanwhile (with their entity): their readings have nowhere to go,
+        // and without the row lock two nodes could both take them for new.
+        let alive: std::collections::HashSet<i64> = locked.into_iter().collect();
+        let kept: Vec<Point> = plan
+            .history
+            .iter()
+            .filter(|p| alive.contains(&p.series))
+            .copied()
+            .collect();
+        plan = WritePlan::new(&kept)?;
+    }
+    let (segments, _) = block::segments(&plan.history);
+    let (ls, lt, lv) = columns(&plan.latest);
+    let (ds, db) = unzip(&plan.dirty);
+    let newest: HashMap<i64, i64> =
+        sqlx::query_as::<_, (i64, i64)>("SELECT series, ts FROM latest WHERE series = ANY($1)")
+            .bind(&ls)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    let mut blocks = Vec::with_capacity(segments.len());
+    let mut inserted = 0u64;
+    // Later than everything stored for the series: nothing to merge with (the common
+    // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
+    let (append, late): (Vec<&Segment>, Vec<&Segment>) = segments
+        .iter()
+        .partition(|seg| newest.get(&seg.series).is_none_or(|&t| seg.first() > t));
+    for seg in append {
+        inserted += seg.points.len() as u64;
+        block::blocks_of(seg.series, &seg.points, &mut blocks);
+    }
+    inserted += merge_segments(&mut *conn, &late, &mut blocks).await?;
+    insert_blocks(&mut *conn, &blocks).await?;
+    sqlx::query(
+        "INSERT INTO latest (series, ts, value) \
+         SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[]) \
+         ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, value = excluded.value \
+         WHERE excluded.ts >= latest.ts",
+    )
+    .bind(&ls)
+    .bind(&lt)
+    .bind(&lv)
+    .execute(&mut *conn)
+    .await?;
+    // DO UPDATE ... WHERE false rather than DO NOTHING: PostgreSQL locks a conflicting row
+    // even when the WHERE is false, so a compaction deleting that dirty row waits for this
+    // batch to commit and then sees its readings; and since nothing is updated, no new row
+    // version is written (as fast as DO NOTHING in examples/write_bench.rs, ~30% faster
+    // than a real no-op update).
+    sqlx::query(
+        "INSERT INTO rollup_dirty (series, bucket) \
+         SELECT * FROM UNNEST($1::bigint[], $2::bigint[]) \
+         ON CONFLICT (series, bucket) DO UPDATE SET bucket = excluded.bucket WHERE false",
+    )
+    .bind(&ds)
+    .bind(&db)
+    .execute(&mut *conn)
+    .await?;
+    Ok(WriteStats {
+        inserted,
+        duplicates: total.saturating_sub(inserted),
+    })
+}
 
 #[async_trait]
 impl Store for PgStore {
@@ -1754,84 +1834,23 @@ impl Store for PgStore {
     }
 
     async fn write_batch(&self, points: &[Point]) -> Result<WriteStats> {
-        let mut plan = WritePlan::new(points)?;
-        if plan.history.is_empty() {
-            return Ok(WriteStats::default());
+        Ok(self.write_batch_with_alarms(points, &[]).await?.0)
+    }
+
+    async fn write_batch_with_alarms(
+        &self,
+        points: &[Point],
+        changes: &[crate::alarm::AlarmChange],
+    ) -> Result<(WriteStats, Vec<crate::alarm::AlarmWritten>)> {
+        let plan = WritePlan::new(points)?;
+        if plan.history.is_empty() && changes.is_empty() {
+            return Ok((WriteStats::default(), Vec::new()));
         }
-        let total = plan.history.len() as u64;
-        let ids: Vec<i64> = plan.latest.iter().map(|p| p.series).collect();
         let mut tx = self.pool.begin().await?;
-        let locked: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM series WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
-        )
-        .bind(&ids)
-        .fetch_all(&mut *tx)
-        .await?;
-        if locked.len() < ids.len() {
-            // Series deleted meanwhile (with their entity): their readings have nowhere to go,
-            // and without the row lock two nodes could both take them for new.
-            let alive: std::collections::HashSet<i64> = locked.into_iter().collect();
-            let kept: Vec<Point> = plan
-                .history
-                .iter()
-                .filter(|p| alive.contains(&p.series))
-                .copied()
-                .collect();
-            plan = WritePlan::new(&kept)?;
-        }
-        let (segments, _) = block::segments(&plan.history);
-        let (ls, lt, lv) = columns(&plan.latest);
-        let (ds, db) = unzip(&plan.dirty);
-        let newest: HashMap<i64, i64> =
-            sqlx::query_as::<_, (i64, i64)>("SELECT series, ts FROM latest WHERE series = ANY($1)")
-                .bind(&ls)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
-        let mut blocks = Vec::with_capacity(segments.len());
-        let mut inserted = 0u64;
-        // Later than everything stored for the series: nothing to merge with (the common
-        // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
-        let (append, late): (Vec<&Segment>, Vec<&Segment>) = segments
-            .iter()
-            .partition(|seg| newest.get(&seg.series).is_none_or(|&t| seg.first() > t));
-        for seg in append {
-            inserted += seg.points.len() as u64;
-            block::blocks_of(seg.series, &seg.points, &mut blocks);
-        }
-        inserted += merge_segments(&mut tx, &late, &mut blocks).await?;
-        insert_blocks(&mut tx, &blocks).await?;
-        sqlx::query(
-            "INSERT INTO latest (series, ts, value) \
-             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[]) \
-             ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, value = excluded.value \
-             WHERE excluded.ts >= latest.ts",
-        )
-        .bind(&ls)
-        .bind(&lt)
-        .bind(&lv)
-        .execute(&mut *tx)
-        .await?;
-        // DO UPDATE ... WHERE false rather than DO NOTHING: PostgreSQL locks a conflicting row
-        // even when the WHERE is false, so a compaction deleting that dirty row waits for this
-        // batch to commit and then sees its readings; and since nothing is updated, no new row
-        // version is written (as fast as DO NOTHING in examples/write_bench.rs, ~30% faster
-        // than a real no-op update).
-        sqlx::query(
-            "INSERT INTO rollup_dirty (series, bucket) \
-             SELECT * FROM UNNEST($1::bigint[], $2::bigint[]) \
-             ON CONFLICT (series, bucket) DO UPDATE SET bucket = excluded.bucket WHERE false",
-        )
-        .bind(&ds)
-        .bind(&db)
-        .execute(&mut *tx)
-        .await?;
+        let stats = write_plan(&mut tx, plan).await?;
+        let alarms = Self::apply_alarm_changes_in(&mut tx, changes).await?;
         tx.commit().await?;
-        Ok(WriteStats {
-            inserted,
-            duplicates: total.saturating_sub(inserted),
-        })
+        Ok((stats, alarms))
     }
 
     async fn list_latest(&self) -> Result<Vec<Latest>> {

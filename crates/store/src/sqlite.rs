@@ -680,8 +680,79 @@ async fn exists(conn: &mut SqliteConnection, sql: &str, binds: &[Option<&str>]) 
     Ok(q.fetch_one(&mut *conn).await?)
 }
 
-crate::alarm::impl_alarm_store!(SqliteStore, write, read, "instr");
+crate::alarm::impl_alarm_store!(SqliteStore, sqlx::SqliteConnection, write, read, "instr");
 crate::case::impl_case_store!(SqliteStore, write, read, "instr");
+
+/// Writes a checked batch on `conn` (inside the caller's transaction): see
+/// [`Store::write_batch`].
+async fn write_plan(conn: &mut SqliteConnection, mut plan: WritePlan) -> Result<WriteStats> {
+    if plan.history.is_empty() {
+        return Ok(WriteStats::default());
+    }
+    let total = plan.history.len() as u64;
+    let ids: Vec<i64> = plan.latest.iter().map(|p| p.series).collect();
+    let stored = stored_newest(&mut *conn, &ids).await?;
+    if stored.len() < ids.len() {
+        // Series deleted meanwhile (with their entity): their readings have nowhere to go.
+        let kept: Vec<Point> = plan
+            .history
+            .iter()
+            .filter(|p| stored.contains_key(&p.series))
+            .copied()
+            .collect();
+        plan = WritePlan::new(&kept)?;
+    }
+    let newest: std::collections::HashMap<i64, i64> = stored
+        .into_iter()
+        .filter_map(|(s, t)| Some((s, t?)))
+        .collect();
+    let (segments, _) = block::segments(&plan.history);
+    let mut blocks = Vec::with_capacity(segments.len());
+    let mut inserted = 0u64;
+    // Later than everything stored for the series: nothing to merge with (the common
+    // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
+    let (append, late): (Vec<&Segment>, Vec<&Segment>) = segments
+        .iter()
+        .partition(|seg| newest.get(&seg.series).is_none_or(|&t| seg.first() > t));
+    for seg in append {
+        inserted += seg.points.len() as u64;
+        block::blocks_of(seg.series, &seg.points, &mut blocks);
+    }
+    inserted += merge_segments(&mut *conn, &late, &mut blocks).await?;
+    insert_blocks(&mut *conn, &blocks).await?;
+    let l = &plan.latest;
+    insert_rows(
+        &mut *conn,
+        "INSERT INTO latest (series, ts, value) VALUES ",
+        " ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, value = excluded.value \
+         WHERE excluded.ts >= latest.ts",
+        3,
+        l.len(),
+        |a, i| {
+            a.add(l[i].series)?;
+            a.add(l[i].ts)?;
+            a.add(l[i].value)
+        },
+    )
+    .await?;
+    let d = &plan.dirty;
+    insert_rows(
+        &mut *conn,
+        "INSERT INTO rollup_dirty (series, bucket) VALUES ",
+        " ON CONFLICT (series, bucket) DO NOTHING",
+        2,
+        d.len(),
+        |a, i| {
+            a.add(d[i].0)?;
+            a.add(d[i].1)
+        },
+    )
+    .await?;
+    Ok(WriteStats {
+        inserted,
+        duplicates: total.saturating_sub(inserted),
+    })
+}
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -1794,75 +1865,23 @@ impl Store for SqliteStore {
     }
 
     async fn write_batch(&self, points: &[Point]) -> Result<WriteStats> {
-        let mut plan = WritePlan::new(points)?;
-        if plan.history.is_empty() {
-            return Ok(WriteStats::default());
+        Ok(self.write_batch_with_alarms(points, &[]).await?.0)
+    }
+
+    async fn write_batch_with_alarms(
+        &self,
+        points: &[Point],
+        changes: &[crate::alarm::AlarmChange],
+    ) -> Result<(WriteStats, Vec<crate::alarm::AlarmWritten>)> {
+        let plan = WritePlan::new(points)?;
+        if plan.history.is_empty() && changes.is_empty() {
+            return Ok((WriteStats::default(), Vec::new()));
         }
-        let total = plan.history.len() as u64;
         let mut tx = self.write.begin().await?;
-        let ids: Vec<i64> = plan.latest.iter().map(|p| p.series).collect();
-        let stored = stored_newest(&mut tx, &ids).await?;
-        if stored.len() < ids.len() {
-            // Series deleted meanwhile (with their entity): their readings have nowhere to go.
-            let kept: Vec<Point> = plan
-                .history
-                .iter()
-                .filter(|p| stored.contains_key(&p.series))
-                .copied()
-                .collect();
-            plan = WritePlan::new(&kept)?;
-        }
-        let newest: std::collections::HashMap<i64, i64> = stored
-            .into_iter()
-            .filter_map(|(s, t)| Some((s, t?)))
-            .collect();
-        let (segments, _) = block::segments(&plan.history);
-        let mut blocks = Vec::with_capacity(segments.len());
-        let mut inserted = 0u64;
-        // Later than everything stored for the series: nothing to merge with (the common
-        // case). Otherwise merge with the blocks it overlaps, so a replay is not doubled.
-        let (append, late): (Vec<&Segment>, Vec<&Segment>) = segments
-            .iter()
-            .partition(|seg| newest.get(&seg.series).is_none_or(|&t| seg.first() > t));
-        for seg in append {
-            inserted += seg.points.len() as u64;
-            block::blocks_of(seg.series, &seg.points, &mut blocks);
-        }
-        inserted += merge_segments(&mut tx, &late, &mut blocks).await?;
-        insert_blocks(&mut tx, &blocks).await?;
-        let l = &plan.latest;
-        insert_rows(
-            &mut tx,
-            "INSERT INTO latest (series, ts, value) VALUES ",
-            " ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, value = excluded.value \
-             WHERE excluded.ts >= latest.ts",
-            3,
-            l.len(),
-            |a, i| {
-                a.add(l[i].series)?;
-                a.add(l[i].ts)?;
-                a.add(l[i].value)
-            },
-        )
-        .await?;
-        let d = &plan.dirty;
-        insert_rows(
-            &mut tx,
-            "INSERT INTO rollup_dirty (series, bucket) VALUES ",
-            " ON CONFLICT (series, bucket) DO NOTHING",
-            2,
-            d.len(),
-            |a, i| {
-                a.add(d[i].0)?;
-                a.add(d[i].1)
-            },
-        )
-        .await?;
+        let stats = write_plan(&mut tx, plan).await?;
+        let alarms = Self::apply_alarm_changes_in(&mut tx, changes).await?;
         tx.commit().await?;
-        Ok(WriteStats {
-            inserted,
-            duplicates: total.saturating_sub(inserted),
-        })
+        Ok((stats, alarms))
     }
 
     async fn list_latest(&self) -> Result<Vec<Latest>> {
@@ -1958,16 +1977,30 @@ impl Store for SqliteStore {
         let mut done = 0;
         // One transaction per hour: the single writer is never held for long.
         for (series, hour) in self.hints.take(max, before) {
+            // Most hours need nothing: look on a read connection first, so the one write
+            // connection (the history writer's) is only taken for real work.
+            let select = "SELECT id, t0, t1, n, data FROM history_block \
+                 WHERE series = ?1 AND t0 >= ?2 AND t0 < ?3 ORDER BY t0";
+            let rows: Vec<(i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(select)
+                .bind(series)
+                .bind(hour)
+                .bind(hour + Step::Hour.millis())
+                .fetch_all(&self.read)
+                .await?;
+            let blocks: Vec<(i64, i64, i64, Vec<u8>)> = rows
+                .iter()
+                .map(|(_, t0, t1, n, d)| (*t0, *t1, *n, d.clone()))
+                .collect();
+            if block::repack(series, &blocks).is_none() {
+                continue;
+            }
             let mut tx = self.write.begin().await?;
-            let rows: Vec<(i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(
-                "SELECT id, t0, t1, n, data FROM history_block \
-                 WHERE series = ?1 AND t0 >= ?2 AND t0 < ?3 ORDER BY t0",
-            )
-            .bind(series)
-            .bind(hour)
-            .bind(hour + Step::Hour.millis())
-            .fetch_all(&mut *tx)
-            .await?;
+            let rows: Vec<(i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(select)
+                .bind(series)
+                .bind(hour)
+                .bind(hour + Step::Hour.millis())
+                .fetch_all(&mut *tx)
+                .await?;
             let blocks: Vec<(i64, i64, i64, Vec<u8>)> = rows
                 .iter()
                 .map(|(_, t0, t1, n, d)| (*t0, *t1, *n, d.clone()))

@@ -164,6 +164,7 @@ conformance!(
     case_task_evidence,
     case_community_assessments,
     case_alarms,
+    case_alarm_bursts,
     case_rule_versions_state_and_webhooks,
     case_cases,
 );
@@ -2910,6 +2911,105 @@ async fn case_alarms(store: Arc<dyn Store>) {
         events.last().unwrap().id
     );
     assert_eq!(store.list_events(events[5].id, 100).await.unwrap().len(), 2);
+}
+
+async fn case_alarm_bursts(store: Arc<dyn Store>) {
+    use AlarmChangeKind::*;
+    ready(&store).await;
+    // One pair raised and cleared again and again within one batch (a few multi-row
+    // statements, whatever the batch holds): every step answered in order, as it was right
+    // after the step, with its events in order.
+    let burst = store
+        .apply_alarm_changes(&[
+            change(Raised, "r3", "aq-1", 10_000, 80.0),
+            change(Cleared, "r3", "aq-1", 11_000, 10.0),
+            change(Raised, "r3", "bus-1", 11_500, 9.0),
+            change(Raised, "r3", "aq-1", 12_000, 85.0),
+            change(Updated, "r3", "aq-1", 12_500, 88.0),
+            change(Cleared, "r3", "aq-1", 13_000, 20.0),
+            change(Raised, "r3", "aq-1", 14_000, 90.0),
+        ])
+        .await
+        .unwrap();
+    let steps: Vec<(&str, Option<&str>, f64)> = burst
+        .iter()
+        .map(|(r, e)| {
+            (
+                r.status.as_str(),
+                e.as_ref().map(|e| e.topic.as_str()),
+                r.value,
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("active", Some("alarm.raised"), 80.0),
+            ("cleared", Some("alarm.cleared"), 10.0),
+            ("active", Some("alarm.raised"), 9.0),
+            ("active", Some("alarm.raised"), 85.0),
+            ("active", None, 88.0),
+            ("cleared", Some("alarm.cleared"), 20.0),
+            ("active", Some("alarm.raised"), 90.0),
+        ]
+    );
+    let ids: Vec<i64> = burst.iter().map(|(r, _)| r.id).collect();
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(ids[3], ids[4]);
+    assert_eq!(ids[4], ids[5]);
+    let mut distinct = vec![ids[0], ids[2], ids[3], ids[6]];
+    distinct.dedup();
+    assert_eq!(distinct.len(), 4, "four alarms: {ids:?}");
+    let events: Vec<i64> = burst
+        .iter()
+        .filter_map(|(_, e)| e.as_ref().map(|e| e.id))
+        .collect();
+    assert!(
+        events.windows(2).all(|w| w[0] < w[1]),
+        "events in order: {events:?}"
+    );
+    let raised: serde_json::Value =
+        serde_json::from_str(&burst[3].1.as_ref().unwrap().body).unwrap();
+    assert_eq!(
+        raised["alarm"]["status"], "active",
+        "a raise's event shows the raise"
+    );
+    assert_eq!(raised["alarm"]["value"], 85.0);
+    assert_eq!(burst[1].1.as_ref().unwrap().at_ms, 11_000);
+    let second = store.get_alarm(ids[3]).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            second.status.as_str(),
+            second.raised_ms,
+            second.cleared_ms,
+            second.value
+        ),
+        ("cleared", 12_000, Some(13_000), 20.0)
+    );
+    let last = store.get_alarm(ids[6]).await.unwrap().unwrap();
+    assert_eq!((last.status.as_str(), last.value), ("active", 90.0));
+
+    // Readings and the alarms they cause in one transaction.
+    let series = one_series(&store, "aq-1", "pm25").await;
+    let points: Vec<Point> = (0..3)
+        .map(|i| pt(series, 20_000 + i * 1_000, 100.0 + i as f64))
+        .collect();
+    let (stats, written) = store
+        .write_batch_with_alarms(&points, &[change(Cleared, "r3", "aq-1", 22_000, 102.0)])
+        .await
+        .unwrap();
+    assert_eq!(stats.inserted, 3);
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0].0.id, ids[6]);
+    assert_eq!(written[0].0.status, "cleared");
+    assert_eq!(
+        store
+            .history_raw(series, 0, 100_000, 10)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 async fn case_rule_versions_state_and_webhooks(store: Arc<dyn Store>) {

@@ -3,7 +3,9 @@
 //! Rules (JSON, as `zhicheng_rules::Rule`):
 //! - `GET /api/v1/rules`: the current rules the caller may see, each `{rule, source,
 //!   updated_by, updated_ms, active_alarms}`.
-//! - `POST /api/v1/rules` (the rule as the body) → 201; `PUT /api/v1/rules/{id}` → 200 (the
+//! - `POST /api/v1/rules` (the rule as the body) → 201, or an array of rules (an import: all
+//!   checked, then stored in one transaction; all or none) → 201 with the array;
+//!   `PUT /api/v1/rules/{id}` → 200 (the
 //!   body's `id` must be `{id}`). A changed rule needs a higher `version` than every stored one
 //!   (409 otherwise); an unchanged one is answered as it is. 422 names the field that is wrong.
 //!   Admins and operators; department users for rules whose `scope.department` is theirs.
@@ -86,7 +88,17 @@ async fn create_rule(
     Auth(a): Auth,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let r = s.engine.put_rule(&a, text(&body)?).await?;
+    let body = text(&body)?;
+    // An array is an import: every rule checked, then all stored in one transaction.
+    if body.trim_start().starts_with('[') {
+        let items: Vec<serde_json::Value> = serde_json::from_str(body).map_err(|e| {
+            ApiError::bad_request(format!("the body is not a JSON array of rules: {e}"))
+        })?;
+        let defs: Vec<String> = items.iter().map(|v| v.to_string()).collect();
+        let r = s.engine.put_rules(&a, &defs).await?;
+        return Ok((StatusCode::CREATED, Json(r)).into_response());
+    }
+    let r = s.engine.put_rule(&a, body).await?;
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 

@@ -75,7 +75,6 @@ pub fn engine_config(cfg: &Config) -> EngineConfig {
             snapshot_interval: Duration::from_secs(cfg.rules.snapshot_interval_seconds),
             replay_lateness: Duration::from_secs(cfg.rules.replay_lateness_seconds),
             dir: cfg.rules.dir.clone(),
-            queue: 16,
         },
         cases: zhicheng_engine::cases::CasesConfig {
             categories_file: cfg.cases.categories_file.clone(),

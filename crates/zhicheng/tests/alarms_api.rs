@@ -12,6 +12,10 @@
 //!   SIGKILL (readings replayed from history) and a graceful stop (the saved state): the run
 //!   completes after the restart with its original `since`, and the open alarm is updated, not
 //!   raised twice.
+//! - `rules_import_and_a_burst_in_one_batch`: an array of rules is stored all or none (a bad
+//!   rule, a repeated id, another department's rule, a stale version each refuse the whole
+//!   list); one request whose readings raise, clear and raise again gives two alarms and three
+//!   events on the stream, in order, written with the readings.
 
 #[macro_use]
 mod common;
@@ -25,7 +29,8 @@ use tokio::sync::mpsc;
 both_backends!(
     threshold_rule_with_hysteresis_and_duration,
     offline_rule_raises_on_silence_and_clears_on_a_fresh_reading,
-    restart_in_the_middle_of_a_duration_window
+    restart_in_the_middle_of_a_duration_window,
+    rules_import_and_a_burst_in_one_batch
 );
 
 const PM25_RULE: &str = r#"{
@@ -483,5 +488,156 @@ async fn restart_in_the_middle_of_a_duration_window(backend: Backend) {
             ("air-002", "active")
         ],
         "three alarms in all: none lost, none doubled"
+    );
+}
+
+async fn rules_import_and_a_burst_in_one_batch(backend: Backend) {
+    let Some((_dir, _db, srv, admin)) = boot(backend).await else {
+        return;
+    };
+    let base = &srv.base;
+    let api = format!("{base}/api/v1");
+    seed_small(base, &admin).await;
+    let env1 = login(base, "env1", "env1-password").await;
+    let rule = |id: &str, version: u32, value: f64, department: Option<&str>| {
+        let mut scope = json!({"kind": "air_station"});
+        if let Some(d) = department {
+            scope["department"] = json!(d);
+        }
+        json!({"id": id, "version": version, "name": format!("规则 {id}"), "severity": "minor",
+               "scope": scope,
+               "condition": {"type": "threshold", "metric": "pm25", "op": ">", "value": value,
+                             "clear": value - 10.0}})
+    };
+    let stored = |rules: &Value| {
+        let mut ids: Vec<String> = rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["rule"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (api_ref, admin_ref) = (&api, &admin);
+    let rules_now = move || async move {
+        let (st, b) = call("GET", &format!("{api_ref}/rules"), admin_ref, None).await;
+        assert_eq!(st, 200);
+        stored(&b)
+    };
+
+    // All or none: each bad list leaves nothing behind.
+    let mut bad = rule("b", 1, 100.0, None);
+    bad["condition"]["clear"] = json!(200);
+    for (list, status, why) in [
+        (json!([rule("a", 1, 100.0, None), bad]), 422, "a bad rule"),
+        (
+            json!([rule("a", 1, 100.0, None), rule("a", 1, 100.0, None)]),
+            422,
+            "a repeated id",
+        ),
+        (json!([]), 422, "an empty list"),
+    ] {
+        let (st, e) = call_text("POST", &format!("{api}/rules"), &admin, &list.to_string()).await;
+        assert_eq!(st, status, "{why}: {e}");
+        assert!(rules_now().await.is_empty(), "{why}: nothing stored");
+    }
+    let (st, e) = call_text(
+        "POST",
+        &format!("{api}/rules"),
+        &env1,
+        &json!([
+            rule("e1", 1, 100.0, Some("eco-env")),
+            rule("u1", 1, 100.0, Some("urban"))
+        ])
+        .to_string(),
+    )
+    .await;
+    assert_eq!(st, 403, "another department's rule refuses the list: {e}");
+    assert!(rules_now().await.is_empty());
+    let (st, e) = call_text("POST", &format!("{api}/rules"), &admin, "[1, 2").await;
+    assert_eq!(st, 400, "{e}");
+
+    // A good list: stored and evaluated at once.
+    let list = json!([
+        rule("burst", 1, 100.0, None),
+        rule("e1", 1, 500.0, Some("eco-env")),
+    ]);
+    let (st, r) = call_text("POST", &format!("{api}/rules"), &admin, &list.to_string()).await;
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(stored(&r), ["burst", "e1"]);
+    assert_eq!(rules_now().await, ["burst", "e1"]);
+    // Again: unchanged rules are answered as they are; a changed one at a stale version
+    // refuses the whole list.
+    let (st, _) = call_text("POST", &format!("{api}/rules"), &admin, &list.to_string()).await;
+    assert_eq!(st, 201);
+    let stale = json!([rule("burst", 1, 120.0, None), rule("new", 1, 100.0, None)]);
+    let (st, e) = call_text("POST", &format!("{api}/rules"), &admin, &stale.to_string()).await;
+    assert_eq!(st, 409, "{e}");
+    assert_eq!(rules_now().await, ["burst", "e1"]);
+    let (st, v) = call("GET", &format!("{api}/rules/burst/versions"), &admin, None).await;
+    assert_eq!(st, 200);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+
+    // One request whose readings raise, clear and raise again: one batch, one transaction.
+    let mut stream = alarm_stream(base, &admin).await;
+    let dev = device_token(base, &admin, "air-001").await;
+    let t0 = now_ms() - 60_000;
+    let readings: Vec<Value> = [(0, 120.0), (1_000, 80.0), (2_000, 130.0), (3_000, 135.0)]
+        .iter()
+        .map(|(dt, v)| json!({"entity": "air-001", "metric": "pm25", "ts": t0 + dt, "value": v}))
+        .collect();
+    let (st, b) = call(
+        "POST",
+        &format!("{api}/ingest"),
+        &dev,
+        Some(json!({ "readings": readings })),
+    )
+    .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["accepted"], 4);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let ev = next_alarm(&mut stream).await;
+        seen.push((
+            ev["change"].as_str().unwrap().to_owned(),
+            ev["alarm"]["status"].as_str().unwrap().to_owned(),
+            ev["alarm"]["value"].as_f64().unwrap(),
+            ev["alarm"]["id"].as_i64().unwrap(),
+        ));
+    }
+    let steps: Vec<(&str, &str, f64)> = seen
+        .iter()
+        .map(|(c, s, v, _)| (c.as_str(), s.as_str(), *v))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("raised", "active", 120.0),
+            ("cleared", "cleared", 80.0),
+            ("raised", "active", 135.0),
+        ],
+        "the last raise carries the reading after it (merged within the batch)"
+    );
+    assert_eq!(seen[0].3, seen[1].3);
+    assert_ne!(seen[1].3, seen[2].3);
+    let all = alarms(&api, &admin, "rule=burst").await;
+    let rows: Vec<(i64, &str, i64, Option<i64>)> = all
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_i64().unwrap(),
+                a["status"].as_str().unwrap(),
+                a["raised_ms"].as_i64().unwrap(),
+                a["cleared_ms"].as_i64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (seen[2].3, "active", t0 + 2_000, None),
+            (seen[0].3, "cleared", t0, Some(t0 + 1_000)),
+        ]
     );
 }

@@ -286,6 +286,19 @@ async fn case_through_the_whole_flow_with_escalation(backend: Backend) {
     let (st, overdue) = call("GET", &format!("{api}/cases?overdue=true"), &op, None).await;
     assert_eq!(st, 200);
     assert_eq!(overdue.as_array().unwrap().len(), 1);
+    // The command center's case tile counts what each one may see.
+    let tile = |o: &Value| {
+        (
+            o["slots"]["cases"]["open"].clone(),
+            o["slots"]["cases"]["overdue"].clone(),
+        )
+    };
+    let (_, o) = call("GET", &format!("{api}/overview"), &op, None).await;
+    assert_eq!(tile(&o).1, 1, "{}", o["slots"]);
+    let (_, o) = call("GET", &format!("{api}/overview"), &urb, None).await;
+    assert_eq!(tile(&o), (json!(1), json!(1)), "{}", o["slots"]);
+    let (_, o) = call("GET", &format!("{api}/overview"), &water, None).await;
+    assert_eq!(tile(&o), (json!(0), json!(0)), "{}", o["slots"]);
     // The timer does not escalate twice at one level.
     let (st, _) = call(
         "POST",

@@ -120,7 +120,13 @@ async fn command_center_read_models(backend: Backend) {
     assert!(counted >= 3);
     assert_eq!(o["freshness"]["latest_ts"].as_i64(), Some(now - 500));
     assert!(o["freshness"]["p90_age_ms"].as_i64().unwrap() >= 7_200_000);
-    assert_eq!(o["slots"]["alarms"], Value::Null);
+    assert_eq!(o["slots"]["alarms"]["active"], 0, "{}", o["slots"]);
+    assert_eq!(o["slots"]["alarms"]["by_severity"]["critical"], 0);
+    assert_eq!(
+        o["slots"]["cases"],
+        serde_json::json!({"open": 0, "overdue": 0})
+    );
+    assert_eq!(o["slots"]["aqi"], Value::Null, "not built yet");
 
     // Heat: entity density, then the fresh pm25 values only.
     let (st, h) = call("GET", &format!("{api}/map/heat?res=7"), &admin, None).await;

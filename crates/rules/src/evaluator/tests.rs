@@ -748,11 +748,12 @@ fn a_rate_window_survives_a_restart() {
 }
 
 #[test]
-fn clear_by_hand_closes_the_pair_and_a_holding_condition_raises_again() {
+fn clear_by_hand_holds_the_pair_until_the_condition_ends_by_itself() {
     let rule = Rule::from_json(
         r#"{"id": "hot", "version": 1, "name": "高温", "severity": "minor",
             "scope": {"kind": "k"},
-            "condition": {"type": "threshold", "metric": "t", "op": ">", "value": 30}}"#,
+            "condition": {"type": "threshold", "metric": "t", "op": ">", "value": 30,
+                          "clear": 25}}"#,
     )
     .unwrap();
     let mut ev = Evaluator::new(vec![rule]).unwrap();
@@ -770,14 +771,75 @@ fn clear_by_hand_closes_the_pair_and_a_holding_condition_raises_again() {
     };
     assert_eq!((a.ts_ms, a.since_ms, a.value), (1_500, 1_000, 31.0));
     assert!(a.message.contains("cleared by op"));
-    assert_eq!(ev.phase("hot", "e1"), Some(&Phase::Idle));
+    assert_eq!(ev.phase("hot", "e1"), Some(&Phase::Held));
     assert!(ev.clear("hot", "e1", 1_600, "op").is_none(), "cleared once");
     // The order check survived: an older reading is still ignored.
     assert!(ev.reading(&r(900, 40.0)).is_empty());
-    // Still hot: a new alarm.
+    // Still hot, or in the band: quiet — the operator has dealt with it.
+    assert!(ev.reading(&r(2_000, 32.0)).is_empty());
+    assert!(ev.reading(&r(3_000, 28.0)).is_empty());
+    assert_eq!(ev.phase("hot", "e1"), Some(&Phase::Held));
+    // The condition ends by itself; the next episode is a new alarm.
+    assert!(ev.reading(&r(4_000, 20.0)).is_empty());
+    assert_eq!(ev.phase("hot", "e1"), Some(&Phase::Idle));
     assert!(
-        matches!(&ev.reading(&r(2_000, 32.0))[..], [Transition::Raised(a)] if a.since_ms == 2_000)
+        matches!(&ev.reading(&r(5_000, 33.0))[..], [Transition::Raised(a)] if a.since_ms == 5_000)
     );
+    // The held phase survives a snapshot.
+    ev.clear("hot", "e1", 5_500, "op").unwrap();
+    let json = serde_json::to_string(&ev.snapshot()).unwrap();
+    let (ev2, _) = Evaluator::restore(
+        ev.rules().cloned().collect(),
+        serde_json::from_str(&json).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ev2.phase("hot", "e1"), Some(&Phase::Held));
+}
+
+#[test]
+fn an_offline_alarm_cleared_by_hand_stays_quiet_until_the_device_reports() {
+    let mut ev = Evaluator::new(vec![offline_rule("")]).unwrap();
+    let s = 1000;
+    let pm = |ts: i64| Reading::new("aq-01", "air_station", "pm25", ts, 30.0);
+    ev.reading(&pm(0));
+    assert_eq!(names(&ev.tick(900 * s)), ["raised"]);
+    assert!(ev.clear("silent", "aq-01", 950 * s, "op").is_some());
+    assert!(
+        ev.tick(1000 * s).is_empty() && ev.tick(5000 * s).is_empty(),
+        "still silent, but someone has dealt with it"
+    );
+    // A late reading from a buffer is not the device back.
+    assert!(ev.reading(&pm(1000 * s)).is_empty());
+    assert_eq!(ev.phase("silent", "aq-01"), Some(&Phase::Held));
+    assert!(ev.tick(6000 * s).is_empty());
+    // It reports: watched again, and the next silence raises.
+    assert!(ev.reading(&pm(6000 * s)).is_empty());
+    assert_eq!(ev.phase("silent", "aq-01"), Some(&Phase::Idle));
+    assert_eq!(names(&ev.tick(6900 * s)), ["raised"]);
+}
+
+#[test]
+fn a_case_cluster_cleared_by_hand_stays_quiet_until_it_thins_out() {
+    let r = rule(
+        r#"{"id": "garbage-3", "version": 1, "name": "同类案件高发", "severity": "minor", "scope": {},
+            "condition": {"type": "case_count", "category": "garbage", "within_seconds": 86400, "at_least": 3}}"#,
+    );
+    let mut ev = Evaluator::new(vec![r]).unwrap();
+    let case = |h: f64| CaseEvent {
+        category: "garbage".into(),
+        grid: "g-a".into(),
+        ts_ms: (h * HOUR as f64) as i64,
+    };
+    ev.case_event(&case(0.0));
+    ev.case_event(&case(1.0));
+    assert_eq!(names(&ev.case_event(&case(2.0))), ["raised"]);
+    assert!(ev.clear("garbage-3", "g-a", 3 * HOUR, "op").is_some());
+    assert!(ev.case_event(&case(4.0)).is_empty(), "a fourth: held");
+    // The window thins out below three, then fills again: a new alarm.
+    assert!(ev.tick(26 * HOUR).is_empty());
+    assert_eq!(ev.phase("garbage-3", "g-a"), Some(&Phase::Idle));
+    ev.case_event(&case(26.5));
+    assert_eq!(names(&ev.case_event(&case(27.0))), ["raised"]);
 }
 
 #[test]

@@ -88,6 +88,12 @@ test("a case created on the map reaches the right department's inbox, is handled
   const dpage = await newPage(browser);
   await uiLogin(dpage, deptUser, password);
   await dpage.waitForSelector('body[data-page="command"]', { timeout: 20000 });
+  // Its command center counts the open case on the case tile, which leads to the inbox.
+  const caseTile = dpage.locator('[data-kpi="slot-cases"]');
+  await dpage.waitForFunction(
+    () => Number(document.querySelector('[data-kpi="slot-cases"] .cc-tile-value')?.textContent.replace(/\D/g, "")) >= 1
+  );
+  assert.equal(await caseTile.getAttribute("href"), "#/cases");
   await dpage.goto(BASE + "/#/cases");
   const row = dpage.locator(`tr[data-case="${id}"]`);
   await row.waitFor();

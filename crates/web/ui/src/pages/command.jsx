@@ -281,6 +281,20 @@ function Slots({ ov, alarms }) {
             />
           );
         }
+        if (!pending && k === "cases") {
+          // Open work orders the viewer may see; overdue ones turn the tile red.
+          return (
+            <Tile
+              label={t("cmd.slot." + k)}
+              value={fmtNum(v.open)}
+              sub={t("cmd.slot.cases_sub", { overdue: fmtNum(v.overdue) })}
+              tone={v.overdue ? "bad" : "ok"}
+              testid={"slot-" + k}
+              href="#/cases"
+              linkLabel={t("cmd.slot.cases_link", { open: fmtNum(v.open), overdue: fmtNum(v.overdue) })}
+            />
+          );
+        }
         if (!pending) {
           const x = typeof v === "object" ? v.value ?? v.count ?? v.total : v;
           shown = typeof x === "number" ? fmtNum(Math.round(x * 10) / 10) + (v.unit ? " " + v.unit : "") : String(x ?? "—");
