@@ -7,8 +7,10 @@
 //! clear below 0); a probe client posts one reading every `--probe-ms`, alternately 2000 and -1,
 //! and a live-stream client (`GET /api/v1/stream`, Server-Sent Events) waits for the alarm
 //! change each probe causes. The latency printed is from the probe's send to its `alarm` event
-//! on the stream: the reading accepted, stored, evaluated, the alarm written (its transaction
-//! and the event log) and pushed to a browser.
+//! on the stream: the reading accepted, evaluated, stored with its alarm and the alarm's event
+//! (one transaction), and pushed to a browser. The rules are stored first with one
+//! `POST /api/v1/rules` of all of them (an import). `ZHICHENG_BENCH_NO_COMPACT=1` turns
+//! roll-up folding off for the run, to see its share of the tail.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,6 +72,10 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
     };
     cfg.server.listen = "127.0.0.1:0".into();
     cfg.log.filter = "warn".into();
+    if std::env::var_os("ZHICHENG_BENCH_NO_COMPACT").is_some() {
+        // To see what roll-up folding costs the tail: none during the run.
+        cfg.history.compact_interval_seconds = 3600;
+    }
     app::init_logging(&cfg);
     let engine = app::open_engine(&cfg).await?;
     let (ids, tokens) = seed_bench(&engine, a.entities).await?;
