@@ -394,9 +394,9 @@ impl Evaluator {
                 .get(&saved.rule)
                 .and_then(|&i| ev.slots[i].as_ref())
             {
-                Some(s) if !s.rule.enabled => "is disabled".to_owned(),
-                Some(s) => format!("is now version {}", s.rule.version),
-                None => "is gone".to_owned(),
+                Some(s) if !s.rule.enabled => "已停用".to_owned(),
+                Some(s) => format!("已更新为第 {} 版", s.rule.version),
+                None => "已删除".to_owned(),
             };
             for (entity, state) in saved.pairs {
                 let Some(open) = state.0.phase.open() else {
@@ -404,7 +404,7 @@ impl Evaluator {
                 };
                 report.transitions.push(Transition::Cleared(Alarm {
                     message: format!(
-                        "rule {} version {} {why}: alarm closed at restart",
+                        "规则 {} 第 {} 版{why}，重启时关闭告警",
                         saved.rule, saved.version
                     ),
                     rule: saved.rule.clone(),
@@ -480,7 +480,7 @@ impl Evaluator {
                 given: rule.version,
             });
         }
-        let why = format!("replaced by version {}", rule.version);
+        let why = format!("已更新为第 {} 版", rule.version);
         self.unindex(i);
         let old = self.slots[i]
             .replace(Slot::new(rule))
@@ -496,7 +496,7 @@ impl Evaluator {
         self.unindex(i);
         let old = self.slots[i].take().expect("indexed slot");
         self.free.push(i);
-        Some(self.close_all(old, now_ms, "removed"))
+        Some(self.close_all(old, now_ms, "已删除"))
     }
 
     /// Closes the open alarm of a (rule, entity) by hand (an operator cleared it) and answers
@@ -512,7 +512,7 @@ impl Evaluator {
         let state = slot.states.get_mut(entity)?;
         let open = *state.phase.open()?;
         state.phase = Phase::Held;
-        let message = format!("{}: cleared by {by}", slot.rule.name);
+        let message = format!("{}：由 {by} 手动解除", slot.rule.name);
         let t = Transition::Cleared(alarm(&slot.rule, entity, now_ms, &open, message));
         self.stats.cleared += 1;
         Some(t)
@@ -524,7 +524,7 @@ impl Evaluator {
         entities.sort_by(|a, b| a.0.cmp(b.0));
         for (entity, state) in entities {
             if let Some(open) = state.phase.open() {
-                let message = format!("{}: rule {why}, alarm closed", old.rule.name);
+                let message = format!("{}：规则{why}，告警关闭", old.rule.name);
                 out.push(Transition::Cleared(alarm(
                     &old.rule, entity, now_ms, open, message,
                 )));
@@ -1199,14 +1199,14 @@ fn emit(rule: &Rule, entity: &str, ts: i64, step: Step, aux: f64, out: &mut Vec<
     };
     let what = describe(rule, &open, aux, entity);
     let message = match step {
-        Step::Raised(_) => format!("{}: {what}", rule.name),
+        Step::Raised(_) => format!("{}：{what}", rule.name),
         Step::Updated(_) => format!(
-            "{}: {what} (peak {}, {} times)",
+            "{}：{what}（峰值 {}，第 {} 次）",
             rule.name,
             num(open.peak),
             open.count
         ),
-        _ => format!("{}: cleared, {what}", rule.name),
+        _ => format!("{}：已恢复，{what}", rule.name),
     };
     out.push(make(alarm(rule, entity, ts, &open, message)));
 }
@@ -1217,22 +1217,22 @@ fn describe(rule: &Rule, open: &OpenAlarm, aux: f64, entity: &str) -> String {
     match &rule.condition {
         Condition::Threshold(t) => {
             let mut s = format!(
-                "{} {} ({} {})",
+                "{} {}（{} {}）",
                 t.metric,
                 num(v),
                 t.op.symbol(),
                 num(t.value)
             );
             if t.for_seconds > 0 {
-                s.push_str(&format!(" for {}", duration(t.for_seconds)));
+                s.push_str(&format!("，持续 {}", duration(t.for_seconds)));
             }
             s
         }
         Condition::Rate(r) => {
             let unit = if r.limit_percent.is_some() { " %" } else { "" };
-            let dir = if aux < 0.0 { "fell" } else { "rose" };
+            let dir = if aux < 0.0 { "下降" } else { "上升" };
             format!(
-                "{} {dir} by {}{unit} within {} (limit {}{unit})",
+                "{} {dir} {}{unit}，{} 内（限值 {}{unit}）",
                 r.metric,
                 num(v),
                 duration(r.window_seconds),
@@ -1240,10 +1240,10 @@ fn describe(rule: &Rule, open: &OpenAlarm, aux: f64, entity: &str) -> String {
             )
         }
         Condition::Offline(o) => format!(
-            "no reading{} for {} s (limit {})",
+            "{}已 {} 秒无数据（限值 {}）",
             o.metric
                 .as_deref()
-                .map(|m| format!(" of {m}"))
+                .map(|m| format!("{m} "))
                 .unwrap_or_default(),
             num(v),
             duration(o.after_seconds)
@@ -1251,7 +1251,7 @@ fn describe(rule: &Rule, open: &OpenAlarm, aux: f64, entity: &str) -> String {
         Condition::Aqi(a) => {
             let level = Level::from_aqi(v.clamp(0.0, f64::from(u16::MAX)) as u16);
             format!(
-                "{} {} (level {} {}, alarm at level {})",
+                "{} {}（{} 级 {}，{} 级报警）",
                 a.metric,
                 num(v),
                 level.number(),
@@ -1261,22 +1261,22 @@ fn describe(rule: &Rule, open: &OpenAlarm, aux: f64, entity: &str) -> String {
         }
         Condition::Occupancy(o) => {
             let count = if aux > 0.0 {
-                format!("{} of {}, ", num(v * aux), num(aux))
+                format!("{}/{}，", num(v * aux), num(aux))
             } else {
                 String::new()
             };
             format!(
-                "{} {count}{:.1} % (alarm at {:.1} %)",
+                "{} {count}{:.1} %（{:.1} % 报警）",
                 o.metric,
                 v * 100.0,
                 o.ratio * 100.0
             )
         }
         Condition::CaseCount(c) => format!(
-            "{} cases of {} in grid {entity} within {} (alarm at {})",
-            num(v),
-            c.category,
+            "网格 {entity} {} 内 {} 类案件 {} 件（{} 件报警）",
             duration(c.within_seconds),
+            c.category,
+            num(v),
             c.at_least
         ),
     }
@@ -1291,9 +1291,9 @@ fn num(v: f64) -> String {
 
 fn duration(seconds: u64) -> String {
     match seconds {
-        s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),
-        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
-        s => format!("{s} s"),
+        s if s >= 3600 && s % 3600 == 0 => format!("{} 小时", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} 分钟", s / 60),
+        s => format!("{s} 秒"),
     }
 }
 

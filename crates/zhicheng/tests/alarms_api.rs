@@ -253,7 +253,8 @@ async fn threshold_rule_with_hysteresis_and_duration(backend: Backend) {
     let (st, _) = call("POST", &act("clear"), &env1, None).await;
     assert_eq!(st, 409, "a cleared alarm does not clear again");
 
-    // A second run: raised, then cleared by hand; the rule starts over.
+    // A second run: raised, then cleared by hand; quiet while the level stays high, and the
+    // rule starts over once it has come down by itself.
     ingest(&api, &dev, "air-001", t0 + 70_000, 90.0).await;
     ingest(&api, &dev, "air-001", t0 + 130_000, 91.0).await;
     let ev = next_alarm(&mut stream).await;
@@ -269,7 +270,24 @@ async fn threshold_rule_with_hysteresis_and_duration(backend: Backend) {
     .await;
     assert_eq!(st, 200, "{b}");
     assert_eq!(b["cleared_by"], "env1");
-    assert_eq!(next_alarm(&mut stream).await["change"], "cleared");
+    let ev = next_alarm(&mut stream).await;
+    assert_eq!(ev["change"], "cleared");
+    assert!(
+        ev["alarm"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("由 env1 手动解除"),
+        "{ev}"
+    );
+    // Still over 75 for another minute: nothing new (an ingest answers after the commit that
+    // would hold the alarm).
+    ingest(&api, &dev, "air-001", t0 + 140_000, 92.0).await;
+    ingest(&api, &dev, "air-001", t0 + 200_000, 93.0).await;
+    assert!(
+        alarms(&api, &admin, "status=active").await.is_empty(),
+        "cleared by hand while still high: held"
+    );
+    ingest(&api, &dev, "air-001", t0 + 210_000, 50.0).await;
 
     // A rule edit (new version) and deletion are versioned.
     let v2 = PM25_RULE

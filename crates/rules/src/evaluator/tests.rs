@@ -62,7 +62,7 @@ fn hysteresis_raises_after_the_duration_holds_in_the_band_and_clears_below() {
     );
     assert!(
         a.message
-            .starts_with("PM2.5 持续超标: pm25 81 (> 75) for 1 h"),
+            .starts_with("PM2.5 持续超标：pm25 81（> 75），持续 1 小时"),
         "{}",
         a.message
     );
@@ -171,7 +171,7 @@ fn one_open_alarm_per_rule_and_entity_repeats_update_it() {
         panic!("expected Updated");
     };
     assert_eq!((a.count, a.peak, a.value), (3, 90.0, 85.0));
-    assert!(a.message.contains("peak 90, 3 times"), "{}", a.message);
+    assert!(a.message.contains("峰值 90，第 3 次"), "{}", a.message);
     let open = ev.open_alarms();
     assert_eq!(
         open.iter().map(|(r, e, _)| (*r, *e)).collect::<Vec<_>>(),
@@ -369,7 +369,7 @@ fn rate_rises_and_falls_within_the_window() {
         panic!("expected Raised: 107 − 95 > 10");
     };
     assert_eq!(a.value, 12.0);
-    assert!(a.message.contains("rose by 12"), "{}", a.message);
+    assert!(a.message.contains("上升 12"), "{}", a.message);
     assert_eq!(names(&ev.reading(&level(180, 108.0))), ["updated"]);
     // 95 at 100 s is still in the window at 500 s.
     assert_eq!(names(&ev.reading(&level(500, 108.0))), ["updated"]);
@@ -388,7 +388,7 @@ fn rate_rises_and_falls_within_the_window() {
         "{t:?}"
     );
     assert!(
-        t.alarm().message.contains("fell by 55 %"),
+        t.alarm().message.contains("下降 55 %"),
         "{}",
         t.alarm().message
     );
@@ -425,7 +425,7 @@ fn aqi_level_with_one_level_of_hysteresis() {
     let Transition::Raised(a) = only(ev.reading(&at(1, 151.0))) else {
         panic!("151 is level 4");
     };
-    assert!(a.message.contains("level 4 中度污染"), "{}", a.message);
+    assert!(a.message.contains("4 级 中度污染"), "{}", a.message);
     assert_eq!(names(&ev.reading(&at(2, 210.0))), ["updated"]);
     assert!(
         ev.reading(&at(3, 120.0)).is_empty(),
@@ -466,7 +466,7 @@ fn occupancy_reads_the_capacity_attribute() {
     };
     assert!((a.value - 0.92).abs() < 1e-12);
     assert!(
-        a.message.contains("visitors 920 of 1000, 92.0 %"),
+        a.message.contains("visitors 920/1000，92.0 %"),
         "{}",
         a.message
     );
@@ -595,7 +595,7 @@ fn versions_replace_a_rule_and_drop_only_its_state() {
         (a.version, a.entity.as_str(), a.ts_ms),
         (1, "aq-01", 61 * MIN)
     );
-    assert!(a.message.contains("replaced by version 2"), "{}", a.message);
+    assert!(a.message.contains("已更新为第 2 版"), "{}", a.message);
     assert_eq!(ev.phase("pm25-high", "aq-01"), None, "v1 state dropped");
     assert_eq!(
         ev.phase("pm25-high", "aq-02"),
@@ -639,7 +639,7 @@ fn restoring_under_a_new_version_drops_the_state_and_closes_open_alarms() {
         (a.entity.as_str(), a.version, a.ts_ms),
         ("aq-01", 1, 60 * MIN)
     );
-    assert!(a.message.contains("is now version 2"), "{}", a.message);
+    assert!(a.message.contains("已更新为第 2 版"), "{}", a.message);
     assert!(
         pm(&mut ev, "aq-01", 61, 80.0).is_empty(),
         "new run under v2"
@@ -647,7 +647,7 @@ fn restoring_under_a_new_version_drops_the_state_and_closes_open_alarms() {
     // A rule that is gone.
     let (_, report) = Evaluator::restore(vec![], snap).unwrap();
     assert_eq!(report.dropped, 2);
-    assert!(report.transitions[0].alarm().message.contains("is gone"));
+    assert!(report.transitions[0].alarm().message.contains("已删除"));
 }
 
 #[test]
@@ -770,7 +770,7 @@ fn clear_by_hand_holds_the_pair_until_the_condition_ends_by_itself() {
         panic!("expected a cleared alarm");
     };
     assert_eq!((a.ts_ms, a.since_ms, a.value), (1_500, 1_000, 31.0));
-    assert!(a.message.contains("cleared by op"));
+    assert!(a.message.contains("由 op 手动解除"));
     assert_eq!(ev.phase("hot", "e1"), Some(&Phase::Held));
     assert!(ev.clear("hot", "e1", 1_600, "op").is_none(), "cleared once");
     // The order check survived: an older reading is still ignored.
