@@ -270,15 +270,7 @@ async fn threshold_rule_with_hysteresis_and_duration(backend: Backend) {
     .await;
     assert_eq!(st, 200, "{b}");
     assert_eq!(b["cleared_by"], "env1");
-    let ev = next_alarm(&mut stream).await;
-    assert_eq!(ev["change"], "cleared");
-    assert!(
-        ev["alarm"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("由 env1 手动解除"),
-        "{ev}"
-    );
+    assert_eq!(next_alarm(&mut stream).await["change"], "cleared");
     // Still over 75 for another minute: nothing new (an ingest answers after the commit that
     // would hold the alarm).
     ingest(&api, &dev, "air-001", t0 + 140_000, 92.0).await;
