@@ -359,6 +359,33 @@ pub(crate) async fn load(
         }
         drop(idx);
         track_entities(&mut ev, index, live, now);
+        // Case windows from the cases themselves: a case handed in after the snapshot is not
+        // lost to a crash, nor counted twice (cases carry no id in the evaluator).
+        let window = ev.case_window_ms();
+        if window > 0 {
+            let rows = store
+                .list_cases(&zhicheng_store::CaseQuery {
+                    from_ms: Some(now.saturating_sub(window)),
+                    limit: 100_000,
+                    ..Default::default()
+                })
+                .await?;
+            let cases: Vec<zhicheng_rules::CaseEvent> = rows
+                .into_iter()
+                .filter_map(|r| {
+                    Some(zhicheng_rules::CaseEvent {
+                        grid: r.grid?,
+                        category: r.category,
+                        ts_ms: r.created_ms,
+                    })
+                })
+                .collect();
+            transitions.extend(ev.rebuild_case_windows(&cases, now));
+            tracing::info!(
+                cases = cases.len(),
+                "case-count windows rebuilt from the stored cases"
+            );
+        }
         tracing::info!(
             replayed,
             from,

@@ -738,6 +738,109 @@ impl Evaluator {
         out
     }
 
+    /// The longest window of the `case_count` rules, in ms (0 when there are none): how far
+    /// back [`Evaluator::rebuild_case_windows`] needs cases.
+    pub fn case_window_ms(&self) -> i64 {
+        self.cases
+            .iter()
+            .filter_map(|&i| match &self.slots[i].as_ref()?.rule.condition {
+                Condition::CaseCount(c) => Some(ms(c.within_seconds)),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Replaces the windows of the `case_count` rules with `cases` — the cases as the caller
+    /// stores them, of the last [`Evaluator::case_window_ms`] before `now_ms`, in any order.
+    /// Called at start after a restore: cases carry no id, so a case handed in after the last
+    /// snapshot would otherwise be lost (a crash) and one handed in again would count twice;
+    /// the store is the truth. Then each pair is judged on its rebuilt window: an open alarm
+    /// whose window holds fewer than `at_least` clears, one that holds enough is updated if its
+    /// count changed, a window that holds enough without an alarm raises (the cluster formed
+    /// while the process was down), and a pair held after a manual clear stays held until its
+    /// window thins out.
+    pub fn rebuild_case_windows(&mut self, cases: &[CaseEvent], now_ms: i64) -> Vec<Transition> {
+        self.clock_ms = self.clock_ms.max(now_ms);
+        let now = self.clock_ms;
+        let mut out = Vec::new();
+        for &i in &self.cases {
+            let slot = self.slots[i].as_mut().expect("indexed slot");
+            let Condition::CaseCount(c) = &slot.rule.condition else {
+                continue;
+            };
+            let (within, at_least) = (ms(c.within_seconds), u64::from(c.at_least));
+            let from = now.saturating_sub(within);
+            let mut windows: HashMap<&str, Vec<i64>> = HashMap::new();
+            for e in cases
+                .iter()
+                .filter(|e| e.category == c.category && e.ts_ms >= from && e.ts_ms <= now)
+            {
+                windows.entry(e.grid.as_str()).or_default().push(e.ts_ms);
+            }
+            let mut grids: Vec<Box<str>> = slot
+                .states
+                .keys()
+                .cloned()
+                .chain(windows.keys().map(|g| Box::from(*g)))
+                .collect();
+            grids.sort();
+            grids.dedup();
+            for grid in grids {
+                let mut times = windows.remove(&*grid).unwrap_or_default();
+                times.sort_unstable();
+                let state = slot.states.entry(grid.clone()).or_default();
+                state.events = times.into();
+                if let Some(&newest) = state.events.back() {
+                    state.last_ts = Some(state.last_ts.unwrap_or(newest).max(newest));
+                }
+                let n = state.events.len() as u64;
+                let oldest = state.events.front().copied().unwrap_or(now);
+                let newest = state.events.back().copied().unwrap_or(now);
+                let (ts, step) = match state.phase {
+                    Phase::Active(o) if n < at_least => {
+                        state.phase = Phase::Idle;
+                        let o = OpenAlarm {
+                            last_value: n as f64,
+                            ..o
+                        };
+                        (now, Step::Cleared(o))
+                    }
+                    Phase::Active(o) if o.last_value != n as f64 => {
+                        let o = OpenAlarm {
+                            last_value: n as f64,
+                            peak: o.peak.max(n as f64),
+                            ..o
+                        };
+                        state.phase = Phase::Active(o);
+                        (newest, Step::Updated(o))
+                    }
+                    Phase::Held if n < at_least => {
+                        state.phase = Phase::Idle;
+                        (now, Step::None)
+                    }
+                    Phase::Idle | Phase::Pending { .. } if n >= at_least => {
+                        let o = OpenAlarm {
+                            since_ms: oldest,
+                            raised_ms: newest,
+                            last_value: n as f64,
+                            peak: n as f64,
+                            count: 1,
+                        };
+                        state.phase = Phase::Active(o);
+                        (newest, Step::Raised(o))
+                    }
+                    _ => (now, Step::None),
+                };
+                emit(&slot.rule, &grid, ts, step, 0.0, &mut out);
+            }
+            slot.states
+                .retain(|_, s| !(s.phase == Phase::Idle && s.events.is_empty()));
+        }
+        count(&mut self.stats, &out);
+        out
+    }
+
     /// Advances time to `now_ms`: raises `offline` alarms and clears `case_count` alarms whose
     /// window has emptied. Pending durations do not complete here: a duration completes on a
     /// reading that shows the condition still holding (see the [module

@@ -15,7 +15,10 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-both_backends!(case_through_the_whole_flow_with_escalation);
+both_backends!(
+    case_through_the_whole_flow_with_escalation,
+    case_counts_survive_a_crash_and_a_restart
+);
 
 /// A square GeoJSON polygon.
 fn square(lon: f64, lat: f64, d: f64) -> Value {
@@ -461,4 +464,106 @@ async fn case_through_the_whole_flow_with_escalation(backend: Backend) {
             .any(|a| a["action"] == "case.reporter.read" && a["actor"] == "op1"),
         "{audit}"
     );
+}
+
+/// A `case_count` rule ("2 or more 占道经营 in one grid within 24 h") across a SIGKILL right
+/// after a case (no snapshot holds it) and a graceful restart (the snapshot holds both): the
+/// windows are rebuilt from the stored cases, so the case is neither lost nor counted twice.
+async fn case_counts_survive_a_crash_and_a_restart(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = fresh_db(backend, dir.path()) else {
+        return;
+    };
+    let srv = start(
+        dir.path(),
+        &db.url,
+        "[rules]\nsnapshot_interval_seconds = 3600\n",
+    );
+    let base = srv.base.clone();
+    let api = format!("{base}/api/v1");
+    let admin = login(&base, "admin", ADMIN_PASSWORD).await;
+    post(
+        &api,
+        &admin,
+        "regions",
+        json!({"code": "370323", "name": "沂源县", "geometry": square(118.0, 36.0, 0.5)}),
+    )
+    .await;
+    post(
+        &api,
+        &admin,
+        "departments",
+        json!({"id": "nanma-town", "name": "南麻街道办事处"}),
+    )
+    .await;
+    post(
+        &api,
+        &admin,
+        "grids",
+        json!({"id": "nm-g01", "name": "南麻第一网格", "region": "370323",
+        "departments": ["nanma-town"], "geometry": square(118.12, 36.12, 0.02)}),
+    )
+    .await;
+    let rule = json!({"id": "stall-cluster", "version": 1, "name": "占道经营高发", "severity": "warning",
+        "scope": {}, "condition": {"type": "case_count", "category": "E05-02",
+        "within_seconds": 86400, "at_least": 2}});
+    let (st, r) = call("POST", &format!("{api}/rules"), &admin, Some(rule)).await;
+    assert_eq!(st, 201, "{r}");
+    let report = |n: u32| {
+        json!({"category": "E05-02", "description": format!("占道经营 {n}"),
+               "lon": 118.13, "lat": 36.13})
+    };
+    let cluster = |api: String, token: String| async move {
+        let (st, b) = call(
+            "GET",
+            &format!("{api}/alarms?rule=stall-cluster"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(st, 200, "{b}");
+        b.as_array().unwrap().clone()
+    };
+    let (st, c) = call("POST", &format!("{api}/cases"), &admin, Some(report(1))).await;
+    assert_eq!(st, 201, "{c}");
+    assert_eq!(c["grid"], "nm-g01");
+    assert!(cluster(api.clone(), admin.clone()).await.is_empty());
+
+    // SIGKILL: no snapshot holds the first case.
+    let config = srv.config.clone();
+    drop(srv);
+    let srv = restart(dir.path(), &config);
+    let api = format!("{}/api/v1", srv.base);
+    let admin = login(&srv.base, "admin", ADMIN_PASSWORD).await;
+    let (st, c) = call("POST", &format!("{api}/cases"), &admin, Some(report(2))).await;
+    assert_eq!(st, 201, "{c}");
+    let alarms = cluster(api.clone(), admin.clone()).await;
+    assert_eq!(
+        alarms.len(),
+        1,
+        "the case before the crash still counts: {alarms:?}"
+    );
+    assert_eq!(alarms[0]["entity"], "nm-g01");
+    assert_eq!(alarms[0]["value"], 2.0);
+    assert_eq!(alarms[0]["status"], "active");
+
+    // A graceful stop saves both in the snapshot; after the restart they are not counted again.
+    let mut srv = srv;
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &srv.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert!(srv.child.wait().unwrap().success());
+    drop(srv);
+    let srv = restart(dir.path(), &config);
+    let api = format!("{}/api/v1", srv.base);
+    let admin = login(&srv.base, "admin", ADMIN_PASSWORD).await;
+    let (st, c) = call("POST", &format!("{api}/cases"), &admin, Some(report(3))).await;
+    assert_eq!(st, 201, "{c}");
+    let alarms = cluster(api.clone(), admin.clone()).await;
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert_eq!(alarms[0]["value"], 3.0, "three cases, none counted twice");
+    assert_eq!(alarms[0]["count"], 2, "raised, then updated once");
 }
