@@ -343,21 +343,22 @@ pub(crate) async fn load(
         points.sort_by_key(|p| (p.0, p.1));
         let keys: HashMap<i64, (Arc<str>, Arc<str>)> =
             series.into_iter().map(|(id, e, m)| (id, (e, m))).collect();
-        let idx = index.read();
         let replayed = points.len();
-        for (ts, id, v) in points {
-            let Some((entity, metric)) = keys.get(&id) else {
-                continue;
-            };
-            let Some(info) = idx.entities.get(&**entity) else {
-                continue;
-            };
-            let r = Reading::new(entity, &info.kind, metric, ts, v)
-                .department(&info.department)
-                .attributes(info);
-            ev.reading_into(&r, &mut transitions);
+        {
+            let idx = index.read();
+            for (ts, id, v) in points {
+                let Some((entity, metric)) = keys.get(&id) else {
+                    continue;
+                };
+                let Some(info) = idx.entities.get(&**entity) else {
+                    continue;
+                };
+                let r = Reading::new(entity, &info.kind, metric, ts, v)
+                    .department(&info.department)
+                    .attributes(info);
+                ev.reading_into(&r, &mut transitions);
+            }
         }
-        drop(idx);
         track_entities(&mut ev, index, live, now);
         // Case windows from the cases themselves: a case handed in after the snapshot is not
         // lost to a crash, nor counted twice (cases carry no id in the evaluator).

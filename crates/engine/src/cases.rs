@@ -81,6 +81,27 @@ pub(crate) struct State {
     pub(crate) routing: Option<RoutingTable>,
     clock_offset: AtomicI64,
     places: Mutex<Option<(u64, Arc<Places>)>>,
+    /// Case changes for the live stream (event `case`).
+    changes: tokio::sync::broadcast::Sender<Arc<CaseChange>>,
+}
+
+/// A case change as pushed on `/api/v1/stream` (event `case`): enough for an inbox to know it
+/// should reload; the case itself is read through the API (with its masking and audit).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseChange {
+    /// The case id.
+    pub id: String,
+    /// The step taken (`report`, `dispatch`, `accept`, `merge`…).
+    pub action: String,
+    /// The status after it.
+    pub status: String,
+    /// The assigned department.
+    pub department: Option<String>,
+    /// When (the case clock, epoch ms).
+    pub at_ms: i64,
+    /// Departments that see the case (for the stream's scoping; not sent).
+    #[serde(skip)]
+    pub visible_to: Vec<String>,
 }
 
 /// Grids and regions by boundary, for locating a point.
@@ -117,6 +138,7 @@ impl State {
             routing,
             clock_offset: AtomicI64::new(0),
             places: Mutex::new(None),
+            changes: tokio::sync::broadcast::channel(1024).0,
         })
     }
 }
@@ -713,6 +735,7 @@ impl Engine {
             .insert_case(&row, &entries, Some(&event))
             .await?;
         self.alarms_state_logged();
+        self.publish_case(&row, &last_action);
         if let Some(g) = &state.grid {
             self.case_event_for_rules(&state.category, g, now).await;
         }
@@ -773,6 +796,29 @@ impl Engine {
 
     fn alarms_state_logged(&self) {
         self.inner.alarms.logged.notify_waiters();
+    }
+
+    /// Subscribes to case changes (one message per stored change). A receiver more than 1024
+    /// behind sees `Lagged` and should be dropped.
+    pub fn subscribe_cases(&self) -> tokio::sync::broadcast::Receiver<Arc<CaseChange>> {
+        self.cases_state().changes.subscribe()
+    }
+
+    /// Tells the live stream that a case was stored.
+    fn publish_case(&self, row: &CaseRow, action: &str) {
+        let _ = self.cases_state().changes.send(Arc::new(CaseChange {
+            id: row.id.clone(),
+            action: action.to_owned(),
+            status: row.status.clone(),
+            department: row.department.clone(),
+            at_ms: row.updated_ms,
+            visible_to: row
+                .visible_to
+                .split(',')
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }));
     }
 
     async fn case_event_for_rules(&self, category: &str, grid: &str, at: i64) {
@@ -924,6 +970,7 @@ impl Engine {
                     "case {master_id} changed meanwhile; try again"
                 )));
             }
+            self.publish_case(&mr, "merge");
         }
         let new_row = self.row_of(&s.state, &row);
         let event = self.event_of(&s.state, name, Some(&actor.username));
@@ -941,6 +988,7 @@ impl Engine {
             }
         }
         self.alarms_state_logged();
+        self.publish_case(&new_row, name);
         self.audit(
             &actor.username,
             &format!("case.{name}"),

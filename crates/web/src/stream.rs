@@ -1,7 +1,9 @@
-//! `GET /api/v1/stream`: state changes (event `state`) and alarm changes (event `alarm`: a
-//! list of `{change, alarm, event?}`, see `zhicheng_engine::alarms::AlarmEvent`) as
-//! Server-Sent Events, filtered by kind, region or entity, and confined to the caller's
-//! department for department users.
+//! `GET /api/v1/stream`: state changes (event `state`), alarm changes (event `alarm`: a
+//! list of `{change, alarm, event?}`, see `zhicheng_engine::alarms::AlarmEvent`) and case
+//! changes (event `case`: a list of `{id, action, status, department, at_ms}`, see
+//! `zhicheng_engine::cases::CaseChange`; the case itself is read through the API) as
+//! Server-Sent Events. State and alarms are filtered by kind, region or entity and confined to
+//! the caller's department for department users; cases to those the department sees.
 //!
 //! Each client reads from a broadcast channel of write batches. A client that falls more than
 //! the channel's depth behind is dropped (it sees the stream end and reconnects); the writer
@@ -51,6 +53,7 @@ async fn stream(
     let Query(f) = q?;
     let mut rx = s.engine.subscribe();
     let mut alarms = s.engine.subscribe_alarms();
+    let mut cases = s.engine.subscribe_cases();
     let engine = s.engine.clone();
     engine.metrics().stream_clients(1);
     let out: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(
@@ -91,6 +94,16 @@ async fn stream(
                             }
                             let data = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
                             Ok(tx.try_send(Event::default().event("alarm").data(data)))
+                        }
+                        Err(e) => Err(e),
+                    },
+                    r = cases.recv() => match r {
+                        Ok(c) => {
+                            if scope.as_deref().is_some_and(|d| !c.visible_to.iter().any(|v| v == d)) {
+                                continue;
+                            }
+                            let data = serde_json::to_string(&[&*c]).unwrap_or_else(|_| "[]".into());
+                            Ok(tx.try_send(Event::default().event("case").data(data)))
                         }
                         Err(e) => Err(e),
                     },

@@ -33,6 +33,39 @@ const ROUTING: &str = r#"{
   ]
 }"#;
 
+/// Opens `/api/v1/stream` and forwards the items of every `case` event.
+async fn case_stream(base: &str, token: &str) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
+    let resp = client()
+        .get(format!("{base}/api/v1/stream"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut resp = resp;
+        let mut buf = String::new();
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                let event: String = buf.drain(..end + 2).collect();
+                if !event.lines().any(|l| l.trim() == "event: case") {
+                    continue;
+                }
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
+                    if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(data.trim()) {
+                        for i in items {
+                            let _ = tx.send(i);
+                        }
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
 async fn step(api: &str, token: &str, id: &str, action: Value) -> (u16, Value) {
     call(
         "POST",
@@ -144,6 +177,8 @@ async fn case_through_the_whole_flow_with_escalation(backend: Backend) {
     .await;
     assert_eq!(st, 403, "viewers do not open cases");
 
+    let mut town_live = case_stream(base, &town).await;
+    let mut water_live = case_stream(base, &water).await;
     // The hotline: located, registered and routed to the town at once.
     let (st, c) = call(
         "POST",
@@ -170,6 +205,15 @@ async fn case_through_the_whole_flow_with_escalation(backend: Backend) {
         "the operator sees the reporter"
     );
     assert_eq!(c["category_name"][0], "占道经营");
+    // The town's open inbox hears of it at once on the live stream.
+    let live = tokio::time::timeout(std::time::Duration::from_secs(10), town_live.recv())
+        .await
+        .expect("a case event within 10 s")
+        .unwrap();
+    assert_eq!(live["id"], id.as_str(), "{live}");
+    assert_eq!(live["status"], "dispatched");
+    assert_eq!(live["department"], "nanma-town");
+    assert!(live.get("reporter_phone").is_none() && live.get("visible_to").is_none());
     let dispatched_ms = c["dispatched_ms"].as_i64().unwrap();
     assert_eq!(
         c["deadlines"]["handle_ms"],
@@ -463,6 +507,21 @@ async fn case_through_the_whole_flow_with_escalation(backend: Backend) {
             .iter()
             .any(|a| a["action"] == "case.reporter.read" && a["actor"] == "op1"),
         "{audit}"
+    );
+    // The town heard of every step of its case; the water bureau of none of it.
+    let mut heard = Vec::new();
+    while let Ok(c) = town_live.try_recv() {
+        if c["id"] == id.as_str() {
+            heard.push(c["action"].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(
+        heard.contains(&"close".to_owned()) && heard.contains(&"accept".to_owned()),
+        "{heard:?}"
+    );
+    assert!(
+        water_live.try_recv().is_err(),
+        "the water bureau sees none of it"
     );
 }
 

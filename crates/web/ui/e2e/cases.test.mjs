@@ -99,6 +99,16 @@ test("a case created on the map reaches the right department's inbox, is handled
   await row.waitFor();
   assert.equal(await row.getAttribute("data-status"), "dispatched");
   await shot(t, dpage, "3-department-inbox");
+  // Live: a case the command center dispatches to the department meanwhile appears in the open
+  // inbox without a reload (the stream's `case` event).
+  const another = await call(admin, "POST", "/cases", {
+    category: "E05-02",
+    description: `e2e 实时派遣（${stamp}）`,
+    lon: 118.171,
+    lat: 36.181,
+  });
+  assert.equal(another.department, "urban-mgmt");
+  await dpage.locator(`tr[data-case="${another.id}"][data-status="dispatched"]`).waitFor({ timeout: 10000 });
   await row.getByRole("link", { name: id }).click();
   const detail = dpage.locator(`aside.cs-detail[data-case="${id}"]`);
   await detail.waitFor();

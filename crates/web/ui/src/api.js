@@ -78,7 +78,9 @@ export async function api(path, { method = "GET", query, body, contentType, sign
  * One shared EventSource on `/api/v1/stream` for the whole page. Subscribers get each batch of
  * changes (an array of {entity, kind, region, department, metric, ts, value}); alarm
  * subscribers (`onAlarm`) get each batch of alarm changes (an array of {change, alarm, event?},
- * change one of raised, updated, cleared, acknowledged, assigned, commented). When the server
+ * change one of raised, updated, cleared, acknowledged, assigned, commented); case subscribers
+ * (`onCase`) get each case change the user may see (an array of {id, action, status,
+ * department, at_ms}: a hint to reload, the case is read through the API). When the server
  * drops a slow client, or the connection fails, it reconnects with back-off; status listeners
  * hear "live" / "down" (and pages reload what they hold, since changes in between are lost).
  */
@@ -86,6 +88,7 @@ class LiveHub {
   constructor() {
     this.subs = new Set();
     this.alarmSubs = new Set();
+    this.caseSubs = new Set();
     this.statusSubs = new Set();
     this.es = null;
     this.retry = 500;
@@ -107,6 +110,15 @@ class LiveHub {
     this.ensure();
     return () => {
       this.alarmSubs.delete(f);
+    };
+  }
+  /** Subscribes to case changes on the same EventSource. */
+  onCase(f) {
+    this.caseSubs.add(f);
+    this.closed = false;
+    this.ensure();
+    return () => {
+      this.caseSubs.delete(f);
     };
   }
   onStatus(f) {
@@ -145,6 +157,15 @@ class LiveHub {
         return;
       }
       if (Array.isArray(batch)) this.alarmSubs.forEach((f) => f(batch));
+    });
+    es.addEventListener("case", (ev) => {
+      let batch;
+      try {
+        batch = JSON.parse(ev.data);
+      } catch (_) {
+        return;
+      }
+      if (Array.isArray(batch)) this.caseSubs.forEach((f) => f(batch));
     });
     const restart = () => {
       es.close();

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import "./console.css";
 import "./alarms.css";
 import "./cases.css";
-import { api } from "../api.js";
+import { api, live } from "../api.js";
 import { fmtTime, t, nameOf } from "../i18n.js";
 import { navigate } from "../shell.jsx";
 import { ErrorBox, Loading } from "../ui.jsx";
@@ -117,6 +117,22 @@ export function CasesPage({ me, query }) {
   };
   useEffect(() => {
     document.body.dataset.page = "cases";
+  }, []);
+  // Live: a case the user may see changed (reported, dispatched, handled…): reload the list,
+  // at most every half second.
+  useEffect(() => {
+    let timer = null;
+    const off = live.onCase(() => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        setGen((g) => g + 1);
+      }, 500);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
   }, []);
   useEffect(() => {
     let gone = false;
@@ -467,6 +483,14 @@ export function CaseDetail({ id, me, onClose, onChanged }) {
   useEffect(() => {
     load();
   }, [id]);
+  // Someone else took a step on this case: show it.
+  useEffect(
+    () =>
+      live.onCase((batch) => {
+        if (batch.some((c) => c.id === id)) load();
+      }),
+    [id]
+  );
 
   async function run(body, files = []) {
     const r = await act.run(async () => {
