@@ -713,68 +713,15 @@ impl Engine {
 
     /// Adds a rule or stores a new version of one (the version must be higher than every
     /// stored one, deleted ones included); the evaluator takes it at once. Replacing a rule
-    /// closes its open alarms (they were raised under the old definition).
+    /// closes its open alarms (they were raised under the old definition). An unchanged rule
+    /// is answered as it is.
     pub async fn put_rule(&self, actor: &Actor, definition: &str) -> Result<RuleView> {
         let rule = Rule::from_json(definition).map_err(|e| invalid("rule", e.to_string()))?;
         Self::may_edit_rule(actor, &rule)?;
-        let mut ev = self.alarms_state().evaluator.lock().await;
-        let stored = self.inner.store.list_rule_versions(Some(&rule.id)).await?;
-        if let Some(prev) = current_rules(stored.clone()).into_iter().next() {
-            Self::may_edit_rule(actor, &prev.0)?;
-            if prev.0 == rule {
-                return Ok(RuleView {
-                    rule,
-                    source: prev.1.source,
-                    updated_by: prev.1.created_by,
-                    updated_ms: prev.1.created_ms,
-                    active_alarms: 0,
-                });
-            }
-        }
-        let highest = stored.iter().map(|v| v.version).max().unwrap_or(0);
-        if i64::from(rule.version) <= highest {
-            return Err(Error::Conflict(format!(
-                "rule {} is at version {highest}: a change needs version {} or higher",
-                rule.id,
-                highest + 1
-            )));
-        }
-        let now = now_ms();
-        let row = RuleVersion {
-            id: rule.id.clone(),
-            version: i64::from(rule.version),
-            definition: serde_json::to_string(&rule).unwrap_or_default(),
-            deleted: false,
-            source: "api".into(),
-            created_by: actor.username.clone(),
-            created_ms: now,
-        };
-        self.inner.store.insert_rule_version(&row).await?;
-        let ts = ev
-            .upsert(rule.clone(), now)
-            .map_err(|e| invalid("rule", e.to_string()))?;
-        self.alarms_state().any.store(true, Ordering::Relaxed);
-        // Only an offline rule watches entities before they report; walking every entity for
-        // every other rule made storing 10,000 rules through the API take 52 s.
-        if matches!(rule.condition, zhicheng_rules::Condition::Offline(_)) {
-            track_entities(&mut ev, &self.inner.index, &self.inner.live, now);
-        }
-        self.write_transitions(ts, &ev).await;
-        drop(ev);
-        self.audit(
-            &actor.username,
-            "rule.put",
-            &rule.id,
-            serde_json::json!({"version": rule.version}),
-        )
-        .await;
-        Ok(RuleView {
-            rule,
-            source: row.source,
-            updated_by: row.created_by,
-            updated_ms: now,
-            active_alarms: 0,
-        })
+        let mut views = self.store_rules(actor, vec![rule]).await?;
+        views
+            .pop()
+            .ok_or_else(|| Error::Unavailable("the rule was not stored".into()))
     }
 
     /// Stores many rules at once (an import, or a county's whole rule set): every rule is
@@ -799,6 +746,12 @@ impl Engine {
             }
             rules.push(rule);
         }
+        self.store_rules(actor, rules).await
+    }
+
+    /// Stores checked rules (distinct ids, each the actor's to edit) in one transaction and
+    /// loads them; answers their views in the given order, unchanged ones first.
+    async fn store_rules(&self, actor: &Actor, rules: Vec<Rule>) -> Result<Vec<RuleView>> {
         let mut ev = self.alarms_state().evaluator.lock().await;
         let stored = self.inner.store.list_rule_versions(None).await?;
         let mut highest: HashMap<String, i64> = HashMap::new();
@@ -866,18 +819,30 @@ impl Engine {
         }
         self.write_transitions(ts, &ev).await;
         drop(ev);
-        if !rows.is_empty() {
-            let stored: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|r| serde_json::json!([r.id, r.version]))
-                .collect();
-            self.audit(
-                &actor.username,
-                "rule.put",
-                &format!("{} rules", rows.len()),
-                serde_json::json!({ "rules": stored }),
-            )
-            .await;
+        match &rows[..] {
+            [] => {}
+            [one] => {
+                self.audit(
+                    &actor.username,
+                    "rule.put",
+                    &one.id,
+                    serde_json::json!({"version": one.version}),
+                )
+                .await
+            }
+            many => {
+                let stored: Vec<serde_json::Value> = many
+                    .iter()
+                    .map(|r| serde_json::json!([r.id, r.version]))
+                    .collect();
+                self.audit(
+                    &actor.username,
+                    "rule.put",
+                    &format!("{} rules", many.len()),
+                    serde_json::json!({ "rules": stored }),
+                )
+                .await
+            }
         }
         for rule in changed {
             views.push(RuleView {

@@ -42,35 +42,7 @@ const PM25_RULE: &str = r#"{
 
 /// Opens `/api/v1/stream` and forwards every `alarm` event's items.
 async fn alarm_stream(base: &str, token: &str) -> mpsc::UnboundedReceiver<Value> {
-    let resp = client()
-        .get(format!("{base}/api/v1/stream"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut resp = resp;
-        let mut buf = String::new();
-        while let Ok(Some(chunk)) = resp.chunk().await {
-            buf.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buf.find("\n\n") {
-                let event: String = buf.drain(..end + 2).collect();
-                if !event.lines().any(|l| l.trim() == "event: alarm") {
-                    continue;
-                }
-                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
-                    if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(data.trim()) {
-                        for i in items {
-                            let _ = tx.send(i);
-                        }
-                    }
-                }
-            }
-        }
-    });
-    rx
+    stream_items(base, token, "alarm").await
 }
 
 /// The next alarm event, waiting at most 20 s.
@@ -468,15 +440,7 @@ async fn restart_in_the_middle_of_a_duration_window(backend: Backend) {
     ingest(&api, &dev1, "air-001", t0 + 100_000, 50.0).await; // clears air-001
     assert_eq!(next_alarm(&mut stream).await["change"], "cleared");
     ingest(&api, &dev1, "air-001", t0 + 110_000, 85.0).await; // a new run
-    let mut srv = srv;
-    let ok = std::process::Command::new("kill")
-        .args(["-TERM", &srv.child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    assert!(srv.child.wait().unwrap().success());
-    drop(srv);
+    srv.terminate();
     let srv = restart(dir.path(), &config);
     let api = format!("{}/api/v1", srv.base);
     let admin = login(&srv.base, "admin", ADMIN_PASSWORD).await;

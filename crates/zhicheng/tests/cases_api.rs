@@ -33,39 +33,6 @@ const ROUTING: &str = r#"{
   ]
 }"#;
 
-/// Opens `/api/v1/stream` and forwards the items of every `case` event.
-async fn case_stream(base: &str, token: &str) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
-    let resp = client()
-        .get(format!("{base}/api/v1/stream"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut resp = resp;
-        let mut buf = String::new();
-        while let Ok(Some(chunk)) = resp.chunk().await {
-            buf.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buf.find("\n\n") {
-                let event: String = buf.drain(..end + 2).collect();
-                if !event.lines().any(|l| l.trim() == "event: case") {
-                    continue;
-                }
-                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
-                    if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(data.trim()) {
-                        for i in items {
-                            let _ = tx.send(i);
-                        }
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
-
 async fn step(api: &str, token: &str, id: &str, action: Value) -> (u16, Value) {
     call(
         "POST",
@@ -177,8 +144,8 @@ async fn case_through_the_whole_flow_with_escalation(backend: Backend) {
     .await;
     assert_eq!(st, 403, "viewers do not open cases");
 
-    let mut town_live = case_stream(base, &town).await;
-    let mut water_live = case_stream(base, &water).await;
+    let mut town_live = stream_items(base, &town, "case").await;
+    let mut water_live = stream_items(base, &water, "case").await;
     // The hotline: located, registered and routed to the town at once.
     let (st, c) = call(
         "POST",
@@ -607,15 +574,7 @@ async fn case_counts_survive_a_crash_and_a_restart(backend: Backend) {
     assert_eq!(alarms[0]["status"], "active");
 
     // A graceful stop saves both in the snapshot; after the restart they are not counted again.
-    let mut srv = srv;
-    let ok = std::process::Command::new("kill")
-        .args(["-TERM", &srv.child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    assert!(srv.child.wait().unwrap().success());
-    drop(srv);
+    srv.terminate();
     let srv = restart(dir.path(), &config);
     let api = format!("{}/api/v1", srv.base);
     let admin = login(&srv.base, "admin", ADMIN_PASSWORD).await;

@@ -95,31 +95,25 @@ class LiveHub {
     this.status = "down";
     this.timer = null; // pending reconnect
   }
-  on(f) {
-    this.subs.add(f);
+  /** Adds `f` to `set` and opens the stream if needed; answers the unsubscribe. */
+  subscribe(set, f) {
+    set.add(f);
     this.closed = false;
     this.ensure();
     return () => {
-      this.subs.delete(f);
+      set.delete(f);
     };
+  }
+  on(f) {
+    return this.subscribe(this.subs, f);
   }
   /** Subscribes to alarm changes on the same EventSource. */
   onAlarm(f) {
-    this.alarmSubs.add(f);
-    this.closed = false;
-    this.ensure();
-    return () => {
-      this.alarmSubs.delete(f);
-    };
+    return this.subscribe(this.alarmSubs, f);
   }
   /** Subscribes to case changes on the same EventSource. */
   onCase(f) {
-    this.caseSubs.add(f);
-    this.closed = false;
-    this.ensure();
-    return () => {
-      this.caseSubs.delete(f);
-    };
+    return this.subscribe(this.caseSubs, f);
   }
   onStatus(f) {
     this.statusSubs.add(f);
@@ -140,33 +134,20 @@ class LiveHub {
       this.retry = 500;
       this.setStatus("live");
     });
-    es.addEventListener("state", (ev) => {
-      let batch;
-      try {
-        batch = JSON.parse(ev.data);
-      } catch (_) {
-        return;
-      }
-      this.subs.forEach((f) => f(batch));
-    });
-    es.addEventListener("alarm", (ev) => {
-      let batch;
-      try {
-        batch = JSON.parse(ev.data);
-      } catch (_) {
-        return;
-      }
-      if (Array.isArray(batch)) this.alarmSubs.forEach((f) => f(batch));
-    });
-    es.addEventListener("case", (ev) => {
-      let batch;
-      try {
-        batch = JSON.parse(ev.data);
-      } catch (_) {
-        return;
-      }
-      if (Array.isArray(batch)) this.caseSubs.forEach((f) => f(batch));
-    });
+    // Each event's data is a JSON array, handed to the event's subscribers.
+    const relay = (name, subs) =>
+      es.addEventListener(name, (ev) => {
+        let batch;
+        try {
+          batch = JSON.parse(ev.data);
+        } catch (_) {
+          return;
+        }
+        if (Array.isArray(batch)) subs.forEach((f) => f(batch));
+      });
+    relay("state", this.subs);
+    relay("alarm", this.alarmSubs);
+    relay("case", this.caseSubs);
     const restart = () => {
       es.close();
       if (this.es === es) this.es = null;

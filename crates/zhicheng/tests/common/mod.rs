@@ -93,6 +93,58 @@ pub struct Server {
     pub config: PathBuf,
 }
 
+impl Server {
+    /// Stops the server as an operator would (SIGTERM) and waits for a clean exit.
+    pub fn terminate(mut self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -TERM");
+        assert!(self.child.wait().unwrap().success(), "a clean exit");
+    }
+}
+
+/// Opens `/api/v1/stream` and forwards the items of every event named `name` (its data is a
+/// JSON array).
+pub async fn stream_items(
+    base: &str,
+    token: &str,
+    name: &str,
+) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
+    let resp = client()
+        .get(format!("{base}/api/v1/stream"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let line = format!("event: {name}");
+    tokio::spawn(async move {
+        let mut resp = resp;
+        let mut buf = String::new();
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                let event: String = buf.drain(..end + 2).collect();
+                if !event.lines().any(|l| l.trim() == line) {
+                    continue;
+                }
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
+                    if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(data.trim()) {
+                        for i in items {
+                            let _ = tx.send(i);
+                        }
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
