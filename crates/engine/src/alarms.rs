@@ -539,22 +539,50 @@ impl Engine {
             return;
         }
         let changes = self.alarm_changes(ts, ev);
-        self.write_alarm_changes(&changes, ev).await;
+        self.write_alarm_changes(&changes, ev, None).await;
     }
 
-    /// Writes alarm changes, retrying while the store fails (the evaluator has moved on, so
-    /// they must land), and publishes them.
-    pub(crate) async fn write_alarm_changes(&self, changes: &[AlarmChange], ev: &Evaluator) {
+    /// Writes alarm changes and publishes them, retrying while the store fails (the evaluator
+    /// has moved on, so they must land) — at most `attempts` times when given: changes the
+    /// store refused while it took other writes are dropped after that, logged and counted,
+    /// rather than stalling the writer behind them.
+    pub(crate) async fn write_alarm_changes(
+        &self,
+        changes: &[AlarmChange],
+        ev: &Evaluator,
+        attempts: Option<u32>,
+    ) {
         if changes.is_empty() {
             return;
         }
         let mut wait = Duration::from_millis(100);
+        let mut tried = 0;
         let written = loop {
             match self.inner.store.apply_alarm_changes(changes).await {
                 Ok(w) => break w,
                 Err(e) => {
-                    tracing::error!(error = %e, changes = changes.len(), "alarm write failed; retrying");
+                    tried += 1;
                     self.inner.metrics.alarm_write_failed();
+                    if attempts.is_some_and(|a| tried >= a) {
+                        // One at a time: only the changes the store refuses are dropped.
+                        let mut kept = Vec::new();
+                        for c in changes {
+                            match self
+                                .inner
+                                .store
+                                .apply_alarm_changes(std::slice::from_ref(c))
+                                .await
+                            {
+                                Ok(w) => kept.extend(w),
+                                Err(e) => {
+                                    self.inner.metrics.alarm_write_failed();
+                                    tracing::error!(error = %e, rule = %c.rule, entity = %c.entity, "alarm change dropped: the store refuses it");
+                                }
+                            }
+                        }
+                        break kept;
+                    }
+                    tracing::error!(error = %e, changes = changes.len(), "alarm write failed; retrying");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(10));
                 }

@@ -210,7 +210,23 @@ async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
         None => Vec::new(),
     };
     let started = Instant::now();
-    match inner.store.write_batch_with_alarms(&points, &changes).await {
+    // With alarm changes a failure may be theirs alone: the readings must not be held hostage
+    // by alarms the store refuses. Then the readings go in alone, and the alarms are retried
+    // on their own a few times (if the readings fail too, the store is down: they wait for it).
+    let mut refused_alarms = false;
+    let result = match inner.store.write_batch_with_alarms(&points, &changes).await {
+        Err(e) if !changes.is_empty() => match inner.store.write_batch(&points).await {
+            Ok(stats) => {
+                tracing::error!(error = %e, changes = changes.len(), "alarm changes refused with their batch; the readings were stored alone");
+                inner.metrics.alarm_write_failed();
+                refused_alarms = true;
+                Ok((stats, Vec::new()))
+            }
+            Err(_) => Err(e),
+        },
+        r => r,
+    };
+    match result {
         Ok((stats, written)) => {
             inner
                 .metrics
@@ -227,6 +243,10 @@ async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
             }
             publish(engine, &points);
             if let Some(ev) = ev.as_deref() {
+                if refused_alarms {
+                    engine.write_alarm_changes(&changes, ev, Some(3)).await;
+                    return;
+                }
                 let any = !written.is_empty();
                 engine.publish_written(written, ev);
                 if let (true, Some(r)) = (any, received) {
@@ -237,9 +257,9 @@ async fn write_jobs(engine: &Engine, jobs: Vec<Job>, n: usize) {
         Err(e) => {
             refuse(engine, jobs, n, &e);
             // The evaluator has seen these readings (a retry is a duplicate to it): the
-            // alarms they caused are written on their own.
+            // alarms they caused are written on their own, once the store is back.
             if let Some(ev) = ev.as_deref() {
-                engine.write_alarm_changes(&changes, ev).await;
+                engine.write_alarm_changes(&changes, ev, None).await;
             }
         }
     }

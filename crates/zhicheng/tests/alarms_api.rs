@@ -16,6 +16,9 @@
 //!   rule, a repeated id, another department's rule, a stale version each refuse the whole
 //!   list); one request whose readings raise, clear and raise again gives two alarms and three
 //!   events on the stream, in order, written with the readings.
+//! - `alarms_the_store_refuses_never_hold_readings_back`: a trigger makes the store refuse one
+//!   entity's alarm; its reading is still stored and acknowledged, the refusal is counted, and
+//!   the next entity's alarm is raised as usual (the writer is not stuck behind it).
 
 #[macro_use]
 mod common;
@@ -30,7 +33,8 @@ both_backends!(
     threshold_rule_with_hysteresis_and_duration,
     offline_rule_raises_on_silence_and_clears_on_a_fresh_reading,
     restart_in_the_middle_of_a_duration_window,
-    rules_import_and_a_burst_in_one_batch
+    rules_import_and_a_burst_in_one_batch,
+    alarms_the_store_refuses_never_hold_readings_back
 );
 
 const PM25_RULE: &str = r#"{
@@ -613,5 +617,91 @@ async fn rules_import_and_a_burst_in_one_batch(backend: Backend) {
             (seen[2].3, "active", t0 + 2_000, None),
             (seen[0].3, "cleared", t0, Some(t0 + 1_000)),
         ]
+    );
+}
+
+async fn alarms_the_store_refuses_never_hold_readings_back(backend: Backend) {
+    let Some((_dir, db, srv, admin)) = boot(backend).await else {
+        return;
+    };
+    let base = &srv.base;
+    let api = format!("{base}/api/v1");
+    seed_small(base, &admin).await;
+    let rule = PM25_RULE
+        .replace("\"pm25-high\"", "\"pm25-now\"")
+        .replace(", \"for_seconds\": 60", "");
+    let (st, r) = call_text("POST", &format!("{api}/rules"), &admin, &rule).await;
+    assert_eq!(st, 201, "{r}");
+    // The store refuses any alarm of air-002 (as a broken constraint would).
+    match backend {
+        Backend::Sqlite => {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query(
+                "CREATE TRIGGER poison BEFORE INSERT ON alarm WHEN NEW.entity = 'air-002' \
+                 BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+            )
+            .execute(&mut c)
+            .await
+            .unwrap();
+            c.close().await.unwrap();
+        }
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            for sql in [
+                "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.entity = 'air-002' THEN RAISE EXCEPTION 'poisoned'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER poison BEFORE INSERT ON alarm FOR EACH ROW \
+                 EXECUTE FUNCTION poison()",
+            ] {
+                sqlx::query(sql).execute(&mut c).await.unwrap();
+            }
+            c.close().await.unwrap();
+        }
+    }
+    let dev2 = device_token(base, &admin, "air-002").await;
+    let dev1 = device_token(base, &admin, "air-001").await;
+    let t0 = now_ms() - 10_000;
+    ingest(&api, &dev2, "air-002", t0, 90.0).await;
+    let (st, h) = call(
+        "GET",
+        &format!(
+            "{api}/entities/air-002/history?metric=pm25&from={}&to={}",
+            t0 - 1,
+            t0 + 1
+        ),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{h}");
+    assert!(h.to_string().contains("90"), "the reading is stored: {h}");
+    // The next entity's alarm goes through as usual.
+    ingest(&api, &dev1, "air-001", t0 + 1_000, 91.0).await;
+    let active = alarms(&api, &admin, "status=active").await;
+    let entities: Vec<&str> = active
+        .iter()
+        .map(|a| a["entity"].as_str().unwrap())
+        .collect();
+    assert_eq!(entities, ["air-001"]);
+    let m = client()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let failures: f64 = m
+        .lines()
+        .find(|l| l.starts_with("zhicheng_alarm_write_failures"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(
+        failures >= 5.0,
+        "refused with its batch, three times alone, then on its own: {m}"
     );
 }
