@@ -1306,7 +1306,11 @@ fn emit(rule: &Rule, entity: &str, ts: i64, step: Step, aux: f64, out: &mut Vec<
         Step::Updated(_) => format!(
             "{}：{what}（峰值 {}，第 {} 次）",
             rule.name,
-            num(open.peak),
+            match rule.condition {
+                // The ratio, shown as the message shows it.
+                Condition::Occupancy(_) => format!("{:.1} %", open.peak * 100.0),
+                _ => num(open.peak),
+            },
             open.count
         ),
         _ => format!("{}：已恢复，{what}", rule.name),

@@ -470,8 +470,16 @@ fn occupancy_reads_the_capacity_attribute() {
         "{}",
         a.message
     );
-    assert!(ev.reading(&at(2, 850.0)).is_empty(), "85 % is in the band");
-    assert_eq!(names(&ev.reading(&at(3, 790.0))), ["cleared"]);
+    let Transition::Updated(a) = only(ev.reading(&at(2, 950.0))) else {
+        panic!("95 % updates");
+    };
+    assert!(
+        a.message.ends_with("（峰值 95.0 %，第 2 次）"),
+        "{}",
+        a.message
+    );
+    assert!(ev.reading(&at(3, 850.0)).is_empty(), "85 % is in the band");
+    assert_eq!(names(&ev.reading(&at(4, 790.0))), ["cleared"]);
     // No capacity attribute: skipped and counted, never divided by nothing.
     let none = |name: &str| (name == "area").then_some(5.0);
     let t =
