@@ -12,8 +12,10 @@
 //! webhooks and notifications) become durable in one commit. Only then are the senders
 //! acknowledged and the alarms published on the live stream. No reading escapes evaluation,
 //! there is no second queue and no second commit between a reading and its alarm. If the
-//! commit fails, the senders get an error and the alarm changes (the evaluator has moved on)
-//! are written on their own, retried until they land.
+//! commit fails, the readings are tried alone: if they go in, the alarm changes were refused
+//! and are retried on their own a few times, then one by one (only what the store still
+//! refuses is dropped, logged and counted); if the readings fail too, the store is down, the
+//! senders get an error and the alarm changes (the evaluator has moved on) wait for the store.
 //!
 //! The **rules task** advances time (offline rules, case-count windows) and saves snapshots;
 //! what it raises is written on its own.

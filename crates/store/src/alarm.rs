@@ -374,7 +374,7 @@ pub(crate) fn alarm_body(a: &AlarmRecord, text: Option<&str>) -> String {
 /// raise or a clear; an update logs none).
 pub type AlarmWritten = (AlarmRecord, Option<EventRecord>);
 
-/// Rows one multi-row statement carries at most: 15 parameters a row stays far below
+/// Rows one multi-row statement carries at most: 17 parameters a row stays far below
 /// SQLite's 32,766 and PostgreSQL's 65,535.
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
