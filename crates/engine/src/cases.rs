@@ -78,7 +78,9 @@ impl Default for CasesConfig {
 /// The loaded policy, routing and clock.
 pub(crate) struct State {
     pub(crate) policy: Policy,
-    pub(crate) routing: Option<RoutingTable>,
+    routing: std::sync::RwLock<Option<Arc<RoutingTable>>>,
+    /// Where an edited routing table is saved (`cases.routing_file`).
+    routing_file: Option<PathBuf>,
     clock_offset: AtomicI64,
     places: Mutex<Option<(u64, Arc<Places>)>>,
     /// Case changes for the live stream (event `case`).
@@ -135,7 +137,8 @@ impl State {
         };
         Ok(State {
             policy,
-            routing,
+            routing: std::sync::RwLock::new(routing.map(Arc::new)),
+            routing_file: cfg.routing_file.clone(),
             clock_offset: AtomicI64::new(0),
             places: Mutex::new(None),
             changes: tokio::sync::broadcast::channel(1024).0,
@@ -388,12 +391,76 @@ impl Engine {
         out
     }
 
-    /// The routing table, if configured.
-    pub fn case_routing(&self) -> Option<zhicheng_cases::RoutingConfig> {
+    /// The routing table in force, if any.
+    fn routing(&self) -> Option<Arc<RoutingTable>> {
         self.cases_state()
             .routing
-            .as_ref()
-            .map(|r| r.config().clone())
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The routing table, if configured.
+    pub fn case_routing(&self) -> Option<zhicheng_cases::RoutingConfig> {
+        self.routing().map(|r| r.config().clone())
+    }
+
+    /// Replaces the routing table (admins): checked whole — categories, region prefixes, one
+    /// level per department, no repeated entry, and every department (the command center's
+    /// too) registered — then saved to `cases.routing_file` (written aside and renamed, so a
+    /// crash leaves the old or the new table, never half of one) and in force for the next
+    /// case. Audited.
+    pub async fn put_case_routing(
+        &self,
+        actor: &Actor,
+        config: zhicheng_cases::RoutingConfig,
+    ) -> Result<zhicheng_cases::RoutingConfig> {
+        if actor.role != Role::Admin {
+            return Err(Error::Forbidden(
+                "only administrators change the routing table".into(),
+            ));
+        }
+        let Some(path) = self.cases_state().routing_file.clone() else {
+            return Err(Error::Unavailable(
+                "no routing table is configured here ([cases] routing_file): set one to edit it"
+                    .into(),
+            ));
+        };
+        let table = RoutingTable::new(config, self.cases_state().policy.categories())
+            .map_err(|e| invalid("routing", e.to_string()))?;
+        let c = table.config();
+        let mut named: Vec<&str> = c.entries.iter().map(|e| e.department.as_str()).collect();
+        named.push(&c.command_center);
+        named.sort_unstable();
+        named.dedup();
+        for d in named {
+            if self.inner.store.get_department(d).await?.is_none() {
+                return Err(invalid("routing", format!("no department {d}")));
+            }
+        }
+        let json = serde_json::to_string_pretty(c)
+            .map_err(|e| Error::Unavailable(format!("routing table: {e}")))?;
+        let tmp = path.with_extension("json.new");
+        let write = || -> std::io::Result<()> {
+            std::fs::write(&tmp, json.as_bytes())?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| Error::Unavailable(format!("{}: {e}", path.display())))?;
+        let config = c.clone();
+        *self
+            .cases_state()
+            .routing
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(table));
+        self.audit(
+            &actor.username,
+            "case.routing.put",
+            "routing",
+            serde_json::json!({"entries": config.entries.len()}),
+        )
+        .await;
+        Ok(config)
     }
 
     /// Rebuilds the grid and region index when the registry changed since it was built.
@@ -464,7 +531,7 @@ impl Engine {
     }
 
     fn fused_departments(&self, s: &CaseState) -> Vec<String> {
-        match (&self.cases_state().routing, &s.grid) {
+        match (self.routing(), &s.grid) {
             (Some(r), Some(g)) => r.departments_seeing(&s.category, g),
             _ => Vec::new(),
         }
@@ -752,11 +819,9 @@ impl Engine {
     }
 
     fn routed_dispatch(&self, s: &CaseState) -> Option<Action> {
-        let r = self.cases_state().routing.as_ref()?.route(
-            &s.category,
-            s.grid.as_deref(),
-            s.region.as_deref(),
-        )?;
+        let r = self
+            .routing()?
+            .route(&s.category, s.grid.as_deref(), s.region.as_deref())?;
         Some(Action::Dispatch {
             department: r.department,
             note: Some("按派遣规则自动派遣 (routed by the table)".into()),
@@ -1184,10 +1249,8 @@ impl Engine {
                 continue;
             };
             let action = zhicheng_cases::resume_due(&state, now).or_else(|| {
-                self.cases_state()
-                    .routing
-                    .as_ref()
-                    .and_then(|r| zhicheng_cases::escalation_due(&state, r, now))
+                self.routing()
+                    .and_then(|r| zhicheng_cases::escalation_due(&state, &r, now))
             });
             let Some(action) = action else { continue };
             if let Err(e) = self.step(&sys, &CaseActor::System, &row.id, action).await {

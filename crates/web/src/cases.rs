@@ -18,7 +18,11 @@
 //!   `GET /api/v1/cases/{id}/attachments/{aid}` the photo.
 //! - `GET /api/v1/cases/stats?by=status|category|department|region|period&level=&period=day|week|month
 //!   &from=&to=`: counts, on-time rate, mean handling time per group.
-//! - `GET /api/v1/case-categories`, `GET /api/v1/case-routing`.
+//! - `GET /api/v1/case-categories`, `GET /api/v1/case-routing` (`null` when none is
+//!   configured); `PUT /api/v1/case-routing` `{command_center, entries: [{category, grid?,
+//!   region_prefix?, department, level}]}` (admins) replaces the table: checked whole (422
+//!   names what is wrong), saved to `[cases] routing_file`, in force for the next case (503
+//!   when no routing file is configured).
 //! - `POST /api/v1/alarms/{id}/case` `{category, urgency?}` → 201: a case from an alarm.
 //! - `POST /api/v1/admin/clock` `{advance_ms}`: moves the case clock (test deployments only).
 
@@ -46,7 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{id}/attachments", post(upload))
         .route("/api/v1/cases/{id}/attachments/{aid}", get(download))
         .route("/api/v1/case-categories", get(categories))
-        .route("/api/v1/case-routing", get(routing))
+        .route("/api/v1/case-routing", get(routing).put(put_routing))
         .route("/api/v1/alarms/{id}/case", post(from_alarm))
         .route("/api/v1/admin/clock", post(clock))
 }
@@ -175,6 +179,15 @@ async fn categories(State(s): State<AppState>, Auth(_): Auth) -> Result<Response
 
 async fn routing(State(s): State<AppState>, Auth(_): Auth) -> Result<Response, ApiError> {
     Ok(Json(s.engine.case_routing()).into_response())
+}
+
+async fn put_routing(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    body: JsonResult<zhicheng_cases::RoutingConfig>,
+) -> Result<Response, ApiError> {
+    let Json(config) = body?;
+    Ok(Json(s.engine.put_case_routing(&a, config).await?).into_response())
 }
 
 #[derive(Deserialize)]
