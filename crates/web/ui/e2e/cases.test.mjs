@@ -268,3 +268,48 @@ test("the alarm console turns an alarm into a case", async (t) => {
     await call(admin, "DELETE", `/rules/${ruleId}`).catch(() => {});
   }
 });
+
+test("an administrator edits the dispatch routing and the next case follows it", async (t) => {
+  const original = await call(admin, "GET", "/case-routing");
+  const i = original.entries.findIndex((e) => e.category === "E05" && !e.grid && !e.region_prefix);
+  assert.ok(i >= 0, JSON.stringify(original));
+  const page = await newPage(browser);
+  try {
+    await uiLogin(page, "admin", ADMIN_PASSWORD);
+    await page.waitForSelector('body[data-page="command"]', { timeout: 20000 });
+    await page.goto(BASE + "/#/cases/stats");
+    await page.getByRole("navigation", { name: "工单页面" }).getByRole("link", { name: "派遣规则" }).click();
+    await page.waitForSelector('body[data-page="case-routing"]');
+    const row = page.locator(`tr[data-row="${i}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('select[name="category"]').inputValue(), "E05");
+    assert.equal(await row.locator('select[name="department"]').inputValue(), "urban-mgmt");
+    // E05 events go to the housing bureau from now on.
+    await page.getByLabel(`第 ${i + 1} 行派往部门`).selectOption("housing");
+    await shot(t, page, "7-routing-edited");
+    await page.getByRole("button", { name: "保存派遣规则" }).click();
+    await page.locator(".cs-rt-saved").waitFor();
+    const now = await call(admin, "GET", "/case-routing");
+    assert.equal(now.entries[i].department, "housing");
+    const c = await call(admin, "POST", "/cases", { category: "E05-02", description: `e2e 改派规则后（${stamp}）`, lon: 118.17, lat: 36.18 });
+    assert.equal(c.department, "housing", "routed by the edited table");
+
+    // A second entry for the same category and place is refused whole, with the reason.
+    await page.getByRole("button", { name: "添加一行" }).click();
+    const n = now.entries.length;
+    await page.getByLabel(`第 ${n + 1} 行类别`).selectOption("E05");
+    await page.getByLabel(`第 ${n + 1} 行派往部门`).selectOption("urban-mgmt");
+    await page.getByRole("button", { name: "保存派遣规则" }).click();
+    await page.locator(".cs-routing .form-error").waitFor();
+    assert.deepEqual(await call(admin, "GET", "/case-routing"), now, "nothing of the refused table was taken");
+    await shot(t, page, "8-routing-refused");
+    assert.deepEqual(
+      page.errors.filter((e) => !/status of 422/.test(e)),
+      []
+    );
+  } finally {
+    // Leave the demo's table as it was for the other tests.
+    await call(admin, "PUT", "/case-routing", original);
+    await page.context().close();
+  }
+});

@@ -20,6 +20,7 @@ import { RulesPage } from "./pages/rules.jsx";
 import { CasesPage } from "./pages/cases.jsx";
 import { NewCasePage } from "./pages/case-new.jsx";
 import { CaseStatsPage } from "./pages/case-stats.jsx";
+import { CaseRoutingPage } from "./pages/case-routing.jsx";
 import { ReportPage } from "./pages/report.jsx";
 import { canAdminRegistry } from "./session.js";
 import { Loading } from "./ui.jsx";
@@ -111,6 +112,8 @@ function App() {
           <NewCasePage me={me} ui={ui} />
         ) : rest[0] === "stats" ? (
           <CaseStatsPage me={me} query={route.query} />
+        ) : rest[0] === "routing" ? (
+          <CaseRoutingPage me={me} />
         ) : (
           <CasesPage me={me} query={route.query} />
         );

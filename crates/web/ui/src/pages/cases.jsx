@@ -52,6 +52,7 @@ export function CaseTabs({ active }) {
     ["inbox", "#/cases"],
     ["new", "#/cases/new"],
     ["stats", "#/cases/stats"],
+    ["routing", "#/cases/routing"],
     ["report", "#/report"],
   ];
   return (
