@@ -135,17 +135,26 @@ export function CasesPage({ me, query }) {
       clearTimeout(timer);
     };
   }, []);
+  // A reload of the same list (refresh, a live change) keeps as many rows as are shown; new
+  // filters start from one page.
+  const shown = useRef({ key: listKey, n: PAGE });
   useEffect(() => {
     let gone = false;
+    const same = shown.current.key === listKey;
+    const limit = same ? Math.min(1000, Math.max(PAGE, shown.current.n)) : PAGE;
+    shown.current = { key: listKey, n: limit };
     setSt((s) => ({ ...s, loading: true, error: null }));
-    api("/cases", { query: { ...q, limit: PAGE } }).then(
-      (rows) => !gone && setSt({ rows, loading: false, error: null, more: rows.length >= PAGE, busyMore: false }),
+    api("/cases", { query: { ...q, limit } }).then(
+      (rows) => !gone && setSt({ rows, loading: false, error: null, more: rows.length >= limit, busyMore: false }),
       (error) => !gone && setSt({ rows: [], loading: false, error, more: false, busyMore: false })
     );
     return () => {
       gone = true;
     };
   }, [listKey, gen]);
+  useEffect(() => {
+    shown.current.n = Math.max(PAGE, st.rows.length);
+  }, [st.rows]);
 
   async function more() {
     const last = st.rows[st.rows.length - 1];
