@@ -299,14 +299,7 @@ async fn threshold_rule_with_hysteresis_and_duration(backend: Backend) {
     // The department's stream never carried the other department's changes (there were
     // none), and the urban-management stream saw none of eco-env's.
     assert!(urb_stream.try_recv().is_err());
-    let m = client()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = metrics_text(base).await;
     assert!(
         m.lines().any(|l| l
             .starts_with("zhicheng_alarm_changes_total{change=\"raised\",severity=\"major\"} 2")),
@@ -686,22 +679,9 @@ async fn alarms_the_store_refuses_never_hold_readings_back(backend: Backend) {
         .map(|a| a["entity"].as_str().unwrap())
         .collect();
     assert_eq!(entities, ["air-001"]);
-    let m = client()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let failures: f64 = m
-        .lines()
-        .find(|l| l.starts_with("zhicheng_alarm_write_failures"))
-        .and_then(|l| l.split_whitespace().last())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
+    let failures = metric(base, "zhicheng_alarm_write_failures").await;
     assert!(
         failures >= 5.0,
-        "refused with its batch, three times alone, then on its own: {m}"
+        "refused with its batch, three times alone, then on its own: {failures}"
     );
 }

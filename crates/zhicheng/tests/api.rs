@@ -586,14 +586,7 @@ async fn ingest_state_history_and_stream(backend: Backend) {
     assert_eq!(st, 400);
 
     // The counters saw it all.
-    let metrics = client()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(base).await;
     assert!(
         metrics.contains("zhicheng_readings_stored_total{gateway=\"http\"} 12"),
         "{metrics}"

@@ -110,14 +110,7 @@ async fn published_telemetry_lands_in_state_and_history() {
         .find(|m| m["metric"] == "online")
         .unwrap();
     assert_eq!(online["value"], 1.0);
-    let metrics = client()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&base).await;
     let bad: f64 = metrics
         .lines()
         .find(|l| l.starts_with("zhicheng_mqtt_bad_messages_total"))

@@ -410,14 +410,7 @@ async fn citizens_file_requests_and_an_independent_client_reads_them(backend: Ba
             "({format})"
         );
     }
-    let m = client()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = metrics_text(base).await;
     let errors: f64 = m
         .lines()
         .find(|l| l.starts_with("zhicheng_open311_errors_total"))

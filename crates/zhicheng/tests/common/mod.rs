@@ -106,6 +106,30 @@ impl Server {
     }
 }
 
+/// The server's `/metrics` text.
+pub async fn metrics_text(base: &str) -> String {
+    client()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The value of the first `/metrics` line that starts with `series` (a name, or a name with
+/// labels), 0 when there is none.
+pub async fn metric(base: &str, series: &str) -> f64 {
+    metrics_text(base)
+        .await
+        .lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// Opens `/api/v1/stream` and forwards the items of every event named `name` (its data is a
 /// JSON array).
 pub async fn stream_items(
