@@ -32,6 +32,27 @@ export function navigate(h) {
   location.hash = h;
 }
 
+/**
+ * A page's filters kept in the hash's query, so a filtered view is a link: `read(query)` gives
+ * every key ("" when absent); `write(f)` navigates to `base` with the non-empty ones, which
+ * re-renders the page with the new query.
+ */
+export function hashFilters(base, keys) {
+  return {
+    read(query) {
+      const f = {};
+      for (const k of keys) f[k] = query?.get(k) || "";
+      return f;
+    },
+    write(f) {
+      const p = new URLSearchParams();
+      for (const k of keys) if (f[k]) p.set(k, f[k]);
+      const s = p.toString();
+      navigate(base + (s ? "?" + s : ""));
+    },
+  };
+}
+
 export function LangSwitch() {
   return (
     <button

@@ -8,7 +8,7 @@ import "./console.css";
 import "./alarms.css";
 import { api } from "../api.js";
 import { fmtTime, t } from "../i18n.js";
-import { navigate } from "../shell.jsx";
+import { hashFilters } from "../shell.jsx";
 import { ErrorBox, Loading } from "../ui.jsx";
 import { Field, FormError, Select, useAction } from "../components/form.jsx";
 import { SEVERITIES, SEV_COLOR, matches, sevLabel, useAlarmStream } from "../components/alarms.js";
@@ -51,18 +51,7 @@ function AlarmToCase({ id }) {
 const KEYS = ["status", "severity", "acknowledged", "id"];
 const PAGE = 50;
 
-function filtersOf(query) {
-  const f = {};
-  for (const k of KEYS) f[k] = query?.get(k) || "";
-  return f;
-}
-
-function go(f) {
-  const p = new URLSearchParams();
-  for (const k of KEYS) if (f[k]) p.set(k, f[k]);
-  const s = p.toString();
-  navigate("#/alarms" + (s ? "?" + s : ""));
-}
+const { read: filtersOf, write: go } = hashFilters("#/alarms", KEYS);
 
 /** The two pages behind the "alarms" entry of the header: the console and the rules. */
 export function AlarmTabs({ active }) {

@@ -9,7 +9,7 @@ import "./alarms.css";
 import "./cases.css";
 import { api, live } from "../api.js";
 import { fmtTime, t, nameOf } from "../i18n.js";
-import { navigate } from "../shell.jsx";
+import { hashFilters } from "../shell.jsx";
 import { ErrorBox, Loading } from "../ui.jsx";
 import { Field, FormError, Select, useAction } from "../components/form.jsx";
 import { useRefs } from "../components/refs.js";
@@ -33,18 +33,7 @@ import {
 const KEYS = ["status", "open", "overdue", "category", "source", "id"];
 const PAGE = 50;
 
-function filtersOf(query) {
-  const f = {};
-  for (const k of KEYS) f[k] = query?.get(k) || "";
-  return f;
-}
-
-function go(f) {
-  const p = new URLSearchParams();
-  for (const k of KEYS) if (f[k]) p.set(k, f[k]);
-  const s = p.toString();
-  navigate("#/cases" + (s ? "?" + s : ""));
-}
+const { read: filtersOf, write: go } = hashFilters("#/cases", KEYS);
 
 /** The pages behind the "cases" entry of the header. */
 export function CaseTabs({ active }) {

@@ -5,7 +5,7 @@ import "./console.css";
 import { api } from "../api.js";
 import { fmtAge, fmtTime, nameOf, t } from "../i18n.js";
 import { canWriteEntities } from "../session.js";
-import { href, navigate } from "../shell.jsx";
+import { href, navigate, hashFilters } from "../shell.jsx";
 import { ErrorBox, Loading } from "../ui.jsx";
 import { Modal } from "../components/dialog.jsx";
 import { EntityForm, regionOptions } from "../components/entity-form.jsx";
@@ -18,19 +18,7 @@ import { DataTable, LoadMore } from "../components/table.jsx";
 const PAGE = 100;
 const FILTERS = ["kind", "department", "region", "q"];
 
-function filtersOf(query) {
-  const f = {};
-  for (const k of FILTERS) f[k] = query?.get(k) || "";
-  return f;
-}
-
-/** Writes the filters into the hash, which re-renders the page with the new query. */
-function setFilters(f) {
-  const p = new URLSearchParams();
-  for (const k of FILTERS) if (f[k]) p.set(k, f[k]);
-  const s = p.toString();
-  navigate("#/entities" + (s ? "?" + s : ""));
-}
+const { read: filtersOf, write: setFilters } = hashFilters("#/entities", FILTERS);
 
 export function EntitiesPage({ me, ui, query }) {
   const { refs, error: refsError } = useRefs();

@@ -10,7 +10,7 @@ import "./console.css";
 import "./scorecard.css";
 import { api } from "../api.js";
 import { fmtTime, getLang, t } from "../i18n.js";
-import { navigate } from "../shell.jsx";
+import { hashFilters } from "../shell.jsx";
 import { ErrorBox, Loading, useAsync } from "../ui.jsx";
 import { Field, FormError, Select, useAction } from "../components/form.jsx";
 import { ConfirmDialog, Modal } from "../components/dialog.jsx";
@@ -25,18 +25,7 @@ const STATUSES = ["met", "not_met", "no_data", "no_target", "deduction"];
 const HOWS = ["auto", "submitted", "hybrid"];
 const WHATIF_SHORT = 8;
 
-function filtersOf(query) {
-  const f = {};
-  for (const k of FILTERS) f[k] = query?.get(k) || "";
-  return f;
-}
-
-function setFilters(f) {
-  const p = new URLSearchParams();
-  for (const k of FILTERS) if (f[k]) p.set(k, f[k]);
-  const s = p.toString();
-  navigate("#/scorecard" + (s ? "?" + s : ""));
-}
+const { read: filtersOf, write: setFilters } = hashFilters("#/scorecard", FILTERS);
 
 const en = () => getLang() === "en";
 export const nm = (x) => (en() && x?.name_en) || x?.name || "";

@@ -7,7 +7,7 @@ import "./console.css";
 import "./submissions.css";
 import { api } from "../api.js";
 import { fmtTime, t } from "../i18n.js";
-import { navigate } from "../shell.jsx";
+import { hashFilters } from "../shell.jsx";
 import { ErrorBox, Loading, useAsync } from "../ui.jsx";
 import { Field, FormError, Select, useAction } from "../components/form.jsx";
 import { Modal } from "../components/dialog.jsx";
@@ -19,18 +19,7 @@ import { ImportDialog, canImport } from "./submission-import.jsx";
 const STATUSES = ["submitted", "approved", "returned"];
 const KEYS = ["view", "status", "period", "indicator"];
 
-function filtersOf(query) {
-  const f = {};
-  for (const k of KEYS) f[k] = query?.get(k) || "";
-  return f;
-}
-
-function setFilters(f) {
-  const p = new URLSearchParams();
-  for (const k of KEYS) if (f[k]) p.set(k, f[k]);
-  const s = p.toString();
-  navigate("#/scorecard/submissions" + (s ? "?" + s : ""));
-}
+const { read: filtersOf, write: setFilters } = hashFilters("#/scorecard/submissions", KEYS);
 
 function size(n) {
   if (n >= 1024 * 1024) return (n / 1024 / 1024).toFixed(1) + " MB";

@@ -11,7 +11,7 @@ import "./console.css";
 import "./tasks.css";
 import { api } from "../api.js";
 import { fmtTime, getLang, nameOf, t } from "../i18n.js";
-import { navigate } from "../shell.jsx";
+import { hashFilters } from "../shell.jsx";
 import { ErrorBox, Loading, useAsync } from "../ui.jsx";
 import { Field, FormError, Select, errMsg, useAction } from "../components/form.jsx";
 import { Modal } from "../components/dialog.jsx";
@@ -52,18 +52,7 @@ async function uploadAll(pack, task, id, files, onProgress) {
 }
 const FLAGS = ["overdue", "not_reported", "any"];
 
-function filtersOf(query) {
-  const f = {};
-  for (const k of KEYS) f[k] = query?.get(k) || "";
-  return f;
-}
-
-function setFilters(f) {
-  const p = new URLSearchParams();
-  for (const k of KEYS) if (f[k]) p.set(k, f[k]);
-  const s = p.toString();
-  navigate("#/tasks" + (s ? "?" + s : ""));
-}
+const { read: filtersOf, write: setFilters } = hashFilters("#/tasks", KEYS);
 
 /** The current month in China (UTC+8), as the server counts periods. */
 function currentPeriod() {
