@@ -373,6 +373,13 @@ pub(crate) async fn load(
                     ..Default::default()
                 })
                 .await?;
+            if rows.len() >= 100_000 {
+                tracing::warn!(
+                    window_ms = window,
+                    "over 100,000 cases in the longest case-count window: the oldest are not \
+                     counted after this restart"
+                );
+            }
             let cases: Vec<zhicheng_rules::CaseEvent> = rows
                 .into_iter()
                 .filter_map(|r| {
@@ -783,7 +790,12 @@ impl Engine {
     /// loads them; answers their views in the given order, unchanged ones first.
     async fn store_rules(&self, actor: &Actor, rules: Vec<Rule>) -> Result<Vec<RuleView>> {
         let mut ev = self.alarms_state().evaluator.lock().await;
-        let stored = self.inner.store.list_rule_versions(None).await?;
+        // One rule: its own versions only (the evaluator, and so ingestion, waits meanwhile).
+        let only = match &rules[..] {
+            [one] => Some(one.id.as_str()),
+            _ => None,
+        };
+        let stored = self.inner.store.list_rule_versions(only).await?;
         let mut highest: HashMap<String, i64> = HashMap::new();
         for v in &stored {
             let h = highest.entry(v.id.clone()).or_insert(0);
