@@ -421,7 +421,7 @@ impl Engine {
             ));
         }
         let Some(path) = self.cases_state().routing_file.clone() else {
-            return Err(Error::Unavailable(
+            return Err(Error::Conflict(
                 "no routing table is configured here ([cases] routing_file): set one to edit it"
                     .into(),
             ));

@@ -21,7 +21,7 @@
 //! - `GET /api/v1/case-categories`, `GET /api/v1/case-routing` (`null` when none is
 //!   configured); `PUT /api/v1/case-routing` `{command_center, entries: [{category, grid?,
 //!   region_prefix?, department, level}]}` (admins) replaces the table: checked whole (422
-//!   names what is wrong), saved to `[cases] routing_file`, in force for the next case (503
+//!   names what is wrong), saved to `[cases] routing_file`, in force for the next case (409
 //!   when no routing file is configured).
 //! - `POST /api/v1/alarms/{id}/case` `{category, urgency?}` → 201: a case from an alarm.
 //! - `POST /api/v1/admin/clock` `{advance_ms}`: moves the case clock (test deployments only).

@@ -576,6 +576,18 @@ async fn case_counts_survive_a_crash_and_a_restart(backend: Backend) {
         "within_seconds": 86400, "at_least": 2}});
     let (st, r) = call("POST", &format!("{api}/rules"), &admin, Some(rule)).await;
     assert_eq!(st, 201, "{r}");
+    // Without a routing file there is no table to edit: said so, not half-done.
+    let (st, e) = call(
+        "PUT",
+        &format!("{api}/case-routing"),
+        &admin,
+        Some(json!({"command_center": "nanma-town", "entries": []})),
+    )
+    .await;
+    assert_eq!(st, 409, "{e}");
+    assert!(e.to_string().contains("routing_file"), "{e}");
+    let (_, none) = call("GET", &format!("{api}/case-routing"), &admin, None).await;
+    assert_eq!(none, Value::Null);
     let report = |n: u32| {
         json!({"category": "E05-02", "description": format!("占道经营 {n}"),
                "lon": 118.13, "lat": 36.13})

@@ -61,8 +61,15 @@ export function AlarmFeed({ board }) {
   );
 }
 
-/** The open-alarm tile: the active alarms, and how many of each severity. */
-export function AlarmTile({ board }) {
+/**
+ * The open-alarm tile: the active alarms, and how many of each severity — live from the board;
+ * past the board's 1,000 rows, the server's exact counts (`exact`: the overview's
+ * `slots.alarms`, as of its last refresh).
+ */
+export function AlarmTile({ board, exact }) {
+  if (board.capped && exact) {
+    board = { ...board, total: exact.active, counts: exact.by_severity, capped: false };
+  }
   const total = board.loaded && !board.error ? fmtNum(board.total) + (board.capped ? "+" : "") : "—";
   return (
     <a

@@ -262,7 +262,7 @@ function Slots({ ov, alarms }) {
   return (
     <div class="cc-tiles cc-slots">
       {SLOTS.map((k) => {
-        if (k === "alarms") return <AlarmTile board={alarms} />;
+        if (k === "alarms") return <AlarmTile board={alarms} exact={ov?.slots?.alarms} />;
         const v = ov?.slots?.[k];
         const pending = v === null || v === undefined;
         let shown = "—";
